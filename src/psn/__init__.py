@@ -7,3 +7,22 @@ Rooms: ``psn.data`` (datasets), ``psn.masks`` (fan-in profiles, spreading, masks
 """
 
 __version__ = "0.1.0"
+
+# The mask API, re-exported lazily so ``import psn`` stays light (psn.masks imports torch).
+_MASK_API = (
+    "PROFILES", "PAPER_PROFILES", "register_profile", "fan_in", "make_mask", "mask_stats",
+    "s_max", "ccv", "erk_densities", "uniform_densities", "erdos_renyi_mask", "density_masks",
+    "save_masks", "load_masks", "he_std_mean_fanin", "he_std_per_neuron", "init_std",
+)
+
+
+def __getattr__(name: str):
+    if name in _MASK_API:
+        import psn.masks
+
+        return getattr(psn.masks, name)
+    raise AttributeError(f"module 'psn' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + list(_MASK_API))

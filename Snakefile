@@ -1,0 +1,63 @@
+# Regenerates "Heterogeneous Connectivity in Sparse Networks" (PSN, arXiv:2604.10560).
+#   snakemake --cores all                                   the whole paper (config.yaml)
+#   snakemake --cores all --configfile presets/quick.yaml   a CPU-sized slice on Fashion-MNIST
+# See README.md for targets, presets and the SLURM profile.
+
+import os
+import sys
+from pathlib import Path
+
+from snakemake.utils import min_version
+
+min_version("9.20")
+
+# The workflow runs the psn package checked out beside it, so a job never imports a stale
+# install; PYTHONPATH carries that to every job, local or on a cluster node.
+SRC = str(Path(workflow.basedir) / "src")
+sys.path.insert(0, SRC)
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    p for p in (SRC, os.environ.get("PYTHONPATH")) if p
+)
+
+import psn.config
+from psn.data import DATASETS
+from psn.workflow import plan
+
+
+configfile: "config.yaml"
+
+
+try:
+    config.update(psn.config.validate(config))
+except psn.config.ConfigError as exc:
+    sys.stderr.write(f"{exc}\n")
+    sys.exit(1)
+
+RESULTS = config["results_dir"]
+RAW = config["data"]["raw_dir"]
+PREPARED = config["data"]["prepared_dir"]
+
+
+wildcard_constraints:
+    dataset="|".join(DATASETS),
+    spread="even|random|sequential",
+    sparsity=r"[0-9]+(\.[0-9]+)?",
+    condition=r"[a-z_]+(-[a-z_]+[0-9.e+-]+)*",
+
+
+include: "rules/common.smk"
+include: "rules/data.smk"
+include: "rules/masks.smk"
+
+
+localrules:
+    all,
+    data,
+    masks,
+    fetch_dataset,
+
+
+rule all:
+    input:
+        rules.data.input,
+        rules.masks.input,

@@ -1,0 +1,12 @@
+"""Workflow glue: gather every mask artifact's statistics into one table."""
+
+import pandas as pd
+
+from psn.provenance import atomic_write_bytes
+from psn.workflow.runtime import job_log
+
+with job_log(snakemake.log[0], "mask_stats_table") as log:  # noqa: F821 (snakemake global)
+    frames = [pd.read_csv(path, sep="\t") for path in snakemake.input]  # noqa: F821
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    log.info("%d rows from %d artifacts", len(table), len(frames))
+    atomic_write_bytes(snakemake.output[0], table.to_csv(index=False, float_format="%.6g").encode())  # noqa: F821

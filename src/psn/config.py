@@ -1,0 +1,169 @@
+"""Workflow configuration: load, fill defaults, validate, and fail in one line.
+
+The schema (``psn/schemas/config.schema.yaml``, shipped with the package) checks names, types and ranges; the checks
+here need facts the schema does not know: each dataset's input size (for S_max, Eq. 7) and
+which datasets an experiment may name.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "config.schema.yaml"
+
+STATIC_EXPERIMENTS = ("mnist_sweep", "multipeak", "cross_dataset", "spreading_ablation")
+
+
+class ConfigError(ValueError):
+    """A configuration that cannot run; the message is one line naming the key."""
+
+
+def load_schema(path: str | Path = SCHEMA_PATH) -> dict:
+    with open(path) as fh:
+        return yaml.safe_load(fh)
+
+
+def load(path: str | Path, schema_path: str | Path = SCHEMA_PATH) -> dict:
+    """Read a YAML config file and return it validated, defaults filled."""
+    try:
+        with open(path) as fh:
+            raw = yaml.safe_load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"config: no such file: {path}") from None
+    except yaml.YAMLError as exc:
+        first = str(exc).splitlines()[0]
+        raise ConfigError(f"config: {path} is not valid YAML: {first}") from None
+    return validate(raw if raw is not None else {}, load_schema(schema_path))
+
+
+def validate(config: Mapping[str, Any], schema: dict | None = None) -> dict:
+    """Validate ``config`` against the schema and the cross-field rules.
+
+    Returns a new dict with schema defaults filled in. Raises ``ConfigError`` with a single
+    line naming the offending key and what it allows.
+    """
+    schema = load_schema() if schema is None else schema
+    cfg = copy.deepcopy(dict(config))
+    validator = _defaulting_validator(schema)
+    error = jsonschema.exceptions.best_match(validator.iter_errors(cfg))
+    if error is not None:
+        raise ConfigError(_one_line(error))
+    _check_cross_fields(cfg)
+    return cfg
+
+
+def _defaulting_validator(schema: dict) -> jsonschema.protocols.Validator:
+    """A validator that writes each property's ``default`` into the instance as it goes."""
+    base = jsonschema.validators.validator_for(schema)
+    validate_properties = base.VALIDATORS["properties"]
+
+    def properties_with_defaults(validator, properties, instance, schema):
+        if isinstance(instance, dict):
+            for name, sub in properties.items():
+                if isinstance(sub, dict) and "default" in sub and name not in instance:
+                    instance[name] = copy.deepcopy(sub["default"])
+        yield from validate_properties(validator, properties, instance, schema)
+
+    extended = jsonschema.validators.extend(base, {"properties": properties_with_defaults})
+    return extended(schema)
+
+
+def _one_line(error: jsonschema.ValidationError) -> str:
+    where = _key_path(error.absolute_path) or "(top level)"
+    if error.validator == "enum":
+        allowed = ", ".join(repr(v) for v in error.validator_value)
+        return f"config: {where} = {error.instance!r} is not allowed; choose one of {allowed}"
+    if error.validator == "oneOf" and error.context:
+        error = jsonschema.exceptions.best_match(error.context)
+    message = " ".join(error.message.split())
+    return f"config: {where}: {message}"
+
+
+def _key_path(parts) -> str:
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _check_cross_fields(cfg: dict) -> None:
+    from psn.data import DATASETS
+    from psn.masks import s_max
+
+    f_min = cfg["masks"]["f_min"]
+    clamp = cfg["masks"]["above_smax"] == "clamp"
+    for key, dataset, sparsity in _sparsity_uses(cfg):
+        if dataset not in cfg["datasets"]:
+            raise ConfigError(
+                f"config: {key} uses dataset {dataset!r}, which has no entry under 'datasets' "
+                f"(defined: {', '.join(cfg['datasets'])})"
+            )
+        n_in = DATASETS[dataset].input_dim
+        limit = s_max(n_in, f_min)
+        if sparsity > limit and not clamp:
+            raise ConfigError(
+                f"config: {key} = {sparsity} exceeds S_max = 1 - f_min/n_in = {limit:.5f} "
+                f"for {dataset} (n_in = {n_in}, f_min = {f_min}); allowed: sparsity <= "
+                f"{limit:.5f}, or set masks.above_smax: clamp"
+            )
+    for key, epochs, datasets in _epoch_uses(cfg):
+        if isinstance(epochs, dict):
+            missing = [d for d in datasets if d not in epochs]
+            if missing:
+                raise ConfigError(
+                    f"config: {key} gives no epoch count for {', '.join(missing)}"
+                )
+
+
+def _sparsity_uses(cfg: dict) -> Iterator[tuple[str, str, float]]:
+    """Every (key, dataset, sparsity) the config asks to build a mask for."""
+    for name in STATIC_EXPERIMENTS:
+        exp = cfg["experiments"].get(name)
+        if not exp or not exp.get("enabled", True):
+            continue
+        for dataset in exp["datasets"]:
+            for i, s in enumerate(exp["sparsities"]):
+                yield f"experiments.{name}.sparsities[{i}]", dataset, s
+        for dataset, values in exp.get("sweep_sparsities", {}).items():
+            if dataset not in exp["datasets"]:
+                continue  # a preset narrowed the datasets; its sweep entries stay unused
+            for i, s in enumerate(values):
+                yield f"experiments.{name}.sweep_sparsities.{dataset}[{i}]", dataset, s
+    rigl = cfg.get("rigl")
+    if rigl and rigl.get("enabled", True):
+        for dataset in rigl["datasets"]:
+            for i, s in enumerate(rigl["sparsities"]):
+                yield f"rigl.sparsities[{i}]", dataset, s
+        conf = rigl.get("confirmation")
+        if conf:
+            yield "rigl.confirmation.sparsity", conf["dataset"], conf["sparsity"]
+    grid = cfg["experiments"].get("forest_grid")
+    if grid and grid.get("enabled", True):
+        for dataset in grid["datasets"]:
+            yield "experiments.forest_grid.datasets", dataset, 0.0
+
+
+def _epoch_uses(cfg: dict) -> Iterator[tuple[str, Any, list[str]]]:
+    for name, exp in cfg["experiments"].items():
+        if exp.get("enabled", True):
+            yield f"experiments.{name}.epochs", exp["epochs"], exp["datasets"]
+    rigl = cfg.get("rigl")
+    if rigl and rigl.get("enabled", True):
+        yield "rigl.epochs", rigl["epochs"], rigl["datasets"]
+
+
+def epochs_for(epochs: int | Mapping[str, int], dataset: str) -> int:
+    """An experiment's epoch count for one dataset (a single count, or one per dataset)."""
+    return epochs if isinstance(epochs, int) else int(epochs[dataset])
+
+
+def used_datasets(cfg: dict) -> list[str]:
+    """Datasets any enabled experiment needs, in the order of the ``datasets`` section."""
+    used = {d for _, d, _ in _sparsity_uses(cfg)}
+    return [d for d in cfg["datasets"] if d in used]

@@ -1,0 +1,1 @@
+"""Workflow glue: turns a validated config into the jobs and paths the Snakefile builds."""

@@ -1,0 +1,48 @@
+"""What every workflow script needs around the library call: a log it writes to, and an
+error that lands in that log as one readable line."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Iterator
+
+
+@contextlib.contextmanager
+def job_log(path: str | Path | None, name: str) -> Iterator[logging.Logger]:
+    """Log to ``path`` (the rule's ``log:``) and to stderr, with warnings captured.
+
+    An exception is logged as one line naming its type before it propagates, so the rule's
+    log says why the job failed even when Snakemake shows only the exit status.
+    """
+    logger = logging.getLogger(f"psn.job.{name}")
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    fmt = logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S")
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if path is not None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        handlers.append(logging.FileHandler(path, mode="w"))
+    for handler in handlers:
+        handler.setFormatter(fmt)
+        logger.addHandler(handler)
+    logging.captureWarnings(True)
+    warn_logger = logging.getLogger("py.warnings")
+    for handler in handlers:
+        warn_logger.addHandler(handler)
+    start = time.perf_counter()
+    try:
+        yield logger
+        logger.info("done in %.1f s", time.perf_counter() - start)
+    except BaseException as exc:
+        logger.error("%s: %s", type(exc).__name__, exc)
+        raise
+    finally:
+        for handler in handlers:
+            logger.removeHandler(handler)
+            warn_logger.removeHandler(handler)
+            handler.close()
+        logging.captureWarnings(False)
