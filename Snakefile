@@ -24,7 +24,7 @@ from psn.data import DATASETS
 from psn.workflow import plan
 
 
-configfile: "config.yaml"
+configfile: str(Path(workflow.basedir) / "config.yaml")
 
 
 try:
@@ -40,7 +40,10 @@ PREPARED = config["data"]["prepared_dir"]
 
 wildcard_constraints:
     dataset="|".join(DATASETS),
-    spread="even|random|sequential",
+    spread="even|random|sequential|none",
+    arch=r"[0-9]+(-[0-9]+)+",
+    epochs=r"[0-9]+",
+    experiment="|".join(psn.config.STATIC_EXPERIMENTS + ("forest_grid",)),
     sparsity=r"[0-9]+(\.[0-9]+)?",
     condition=r"[a-z_]+(-[a-z_]+[0-9.e+-]+)*",
 
@@ -48,16 +51,20 @@ wildcard_constraints:
 include: "rules/common.smk"
 include: "rules/data.smk"
 include: "rules/masks.smk"
+include: "rules/train_static.smk"
 
 
 localrules:
     all,
     data,
     masks,
+    static,
     fetch_dataset,
 
 
 rule all:
+    default_target: True
     input:
         rules.data.input,
         rules.masks.input,
+        rules.static.input,

@@ -43,3 +43,84 @@ def mask_params(wildcards):
 
 def all_mask_artifacts(ext):
     return [f"{RESULTS}/masks/{key}.{ext}" for key in MASK_JOBS]
+
+
+TRAIN_JOBS = plan.train_jobs(config)
+MEMBERS = plan.experiment_members(config)
+GPU_PER_JOB = 0 if config["training"]["device"] == "cpu" else 1
+
+
+def train_key(wildcards):
+    return (f"{wildcards.dataset}/{wildcards.arch}/e{wildcards.epochs}/{wildcards.condition}/"
+            f"{wildcards.spread}/s{wildcards.sparsity}")
+
+
+def train_job(wildcards):
+    key = train_key(wildcards)
+    if key not in TRAIN_JOBS:
+        raise ValueError(f"no experiment in the config trains {key!r}")
+    return TRAIN_JOBS[key]
+
+
+def train_inputs(wildcards):
+    job = train_job(wildcards)
+    inputs = {"data": prepared_path(job.dataset)}
+    if job.mask_key is not None:
+        inputs["masks"] = f"{RESULTS}/masks/{job.mask_key}.npz"
+    return inputs
+
+
+def train_params(wildcards):
+    """Everything that determines a training group's results."""
+    job = train_job(wildcards)
+    profile, params = job.condition.mask_profile(config["masks"]["random_baseline"])
+    return {
+        "key": job.key,
+        "dataset": job.dataset,
+        "arch": plan.format_arch(job.layer_sizes),
+        "layer_sizes": list(job.layer_sizes),
+        "condition": job.condition.name,
+        "profile": "dense" if job.condition.is_dense else profile,
+        "params": params,
+        "spread": job.spread,
+        "sparsity": job.sparsity,
+        "epochs": job.epochs,
+        "batch_size": job.batch_size,
+        "seeds": list(job.seeds),
+        "training": config["training"],
+    }
+
+
+def train_runtime(wildcards):
+    """Minutes for the SLURM time limit: a CPU-speed estimate (~20 ms per model-step of the
+    paper's 784-1024-1024-10 MLP), generous for GPU nodes."""
+    from psn.data import DATASETS
+
+    job = train_job(wildcards)
+    steps = -(-DATASETS[job.dataset].n_train // job.batch_size) * job.epochs
+    width = sum(a * b for a, b in zip(job.layer_sizes[:-1], job.layer_sizes[1:])) / 1.86e6
+    return int(30 + steps * len(job.seeds) * 0.02 * max(width, 0.1) / 60)
+
+
+def train_mem_mb(wildcards):
+    from psn.data import DATASETS
+
+    job = train_job(wildcards)
+    spec = DATASETS[job.dataset]
+    data_mb = 4 * spec.input_dim * (spec.n_train + spec.n_test) / 1e6
+    params = sum(a * b for a, b in zip(job.layer_sizes[:-1], job.layer_sizes[1:]))
+    model_mb = 6 * 4 * params * len(job.seeds) / 1e6  # weights, grads, Adam m and v, masks
+    return int(2000 + 2 * data_mb + 2 * model_mb)
+
+
+def experiment_runs(wildcards):
+    return [f"{RESULTS}/runs/{key}.json" for key, _ in MEMBERS[wildcards.experiment]]
+
+
+def experiment_members_param(wildcards):
+    """{run key: the seeds this experiment takes from it}."""
+    return {key: list(seeds) for key, seeds in MEMBERS[wildcards.experiment]}
+
+
+def experiment_tables():
+    return [f"{RESULTS}/tables/{name}/models.csv" for name in MEMBERS]

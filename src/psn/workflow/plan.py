@@ -90,32 +90,113 @@ def experiment_sparsities(exp: dict, dataset: str) -> list[float]:
     return sorted(set(exp["sparsities"]) | set(extra))
 
 
-def masked_layer_sizes(cfg: dict, dataset: str) -> tuple[int, ...]:
+def mask_jobs(cfg: dict) -> dict[str, MaskJob]:
+    """Every static mask artifact the config's training groups read, keyed by its path key;
+    seeds merged across groups that share masks."""
+    seeds: dict[str, set[int]] = {}
+    jobs: dict[str, MaskJob] = {}
+    for _, job in _experiment_groups(cfg):
+        key = job.mask_key
+        if key is None:
+            continue
+        jobs.setdefault(key, MaskJob(job.dataset, job.condition, job.spread, job.sparsity,
+                                     job.layer_sizes[:-1]))
+        seeds.setdefault(key, set()).update(job.seeds)
+    return {key: MaskJob(j.dataset, j.condition, j.spread, j.sparsity, j.layer_sizes,
+                         tuple(sorted(seeds[key])))
+            for key, j in sorted(jobs.items())}
+
+
+# --------------------------------------------------------------------------------------------
+# training groups
+
+
+def format_arch(layer_sizes) -> str:
+    """(784, 1024, 1024, 10) -> '784-1024-1024-10'."""
+    return "-".join(str(int(n)) for n in layer_sizes)
+
+
+@dataclass(frozen=True)
+class TrainJob:
+    """One group of models trained together: every seed of one configuration."""
+
+    dataset: str
+    condition: Condition
+    spread: str                           # 'none' for dense models
+    sparsity: float                       # 0.0 for dense models
+    epochs: int
+    layer_sizes: tuple[int, ...]          # input, hidden..., classes
+    batch_size: int
+    seeds: tuple[int, ...] = field(default=())
+
+    @property
+    def mask_key(self) -> str | None:
+        if self.condition.is_dense:
+            return None
+        return (f"{self.dataset}/{self.condition.name}/{self.spread}/"
+                f"s{format_sparsity(self.sparsity)}")
+
+    @property
+    def key(self) -> str:
+        return (f"{self.dataset}/{format_arch(self.layer_sizes)}/e{self.epochs}/"
+                f"{self.condition.name}/{self.spread}/s{format_sparsity(self.sparsity)}")
+
+
+def dataset_layer_sizes(cfg: dict, dataset: str, hidden=None) -> tuple[int, ...]:
     from psn.data import DATASETS
 
-    return (DATASETS[dataset].input_dim, *cfg["datasets"][dataset]["hidden"])
+    spec = DATASETS[dataset]
+    hidden = cfg["datasets"][dataset]["hidden"] if hidden is None else hidden
+    return (spec.input_dim, *hidden, spec.n_classes)
 
 
-def mask_jobs(cfg: dict) -> dict[str, MaskJob]:
-    """Every static mask artifact the config needs, keyed by its path key; seeds merged
-    across experiments that share a configuration."""
-    seeds: dict[tuple, set[int]] = {}
-    jobs: dict[tuple, MaskJob] = {}
+def _experiment_groups(cfg: dict) -> Iterator[tuple[str, TrainJob]]:
+    """(experiment, job) for every group every enabled static experiment trains."""
+    from psn.config import epochs_for
+
     for name in STATIC_EXPERIMENTS:
         exp = cfg["experiments"].get(name)
         if not exp or not exp["enabled"]:
             continue
-        exp_seeds = exp.get("seeds", cfg["seeds"])
+        seeds = tuple(exp.get("seeds", cfg["seeds"]))
         for dataset in exp["datasets"]:
-            sizes = masked_layer_sizes(cfg, dataset)
+            common = dict(epochs=epochs_for(exp["epochs"], dataset),
+                          layer_sizes=dataset_layer_sizes(cfg, dataset),
+                          batch_size=cfg["datasets"][dataset]["batch_size"], seeds=seeds)
+            if "dense" in exp["baselines"]:
+                yield name, TrainJob(dataset, DENSE, "none", 0.0, **common)
             for condition, spread in static_conditions(exp, cfg["masks"]["profile_params"]):
                 for sparsity in experiment_sparsities(exp, dataset):
-                    ident = (dataset, condition, spread, sparsity)
-                    jobs.setdefault(ident, MaskJob(dataset, condition, spread, sparsity, sizes))
-                    seeds.setdefault(ident, set()).update(exp_seeds)
-    out = {}
-    for ident, job in jobs.items():
-        job = MaskJob(job.dataset, job.condition, job.spread, job.sparsity, job.layer_sizes,
-                      tuple(sorted(seeds[ident])))
-        out[job.key] = job
-    return dict(sorted(out.items()))
+                    yield name, TrainJob(dataset, condition, spread, sparsity, **common)
+    grid = cfg["experiments"].get("forest_grid")
+    if grid and grid["enabled"]:
+        seeds = tuple(grid.get("seeds", cfg["seeds"]))
+        for dataset in grid["datasets"]:
+            for depth in grid["depths"]:
+                for width in grid["widths"]:
+                    yield "forest_grid", TrainJob(
+                        dataset, DENSE, "none", 0.0, epochs_for(grid["epochs"], dataset),
+                        dataset_layer_sizes(cfg, dataset, [width] * depth),
+                        cfg["datasets"][dataset]["batch_size"], seeds)
+
+
+def train_jobs(cfg: dict) -> dict[str, TrainJob]:
+    """Every static training group, keyed by its path key; seeds merged across experiments
+    that share a configuration (same data, architecture, epochs, masks)."""
+    merged: dict[str, TrainJob] = {}
+    for _, job in _experiment_groups(cfg):
+        old = merged.get(job.key)
+        seeds = tuple(sorted(set(job.seeds) | set(old.seeds if old else ())))
+        merged[job.key] = TrainJob(job.dataset, job.condition, job.spread, job.sparsity,
+                                   job.epochs, job.layer_sizes, job.batch_size, seeds)
+    return dict(sorted(merged.items()))
+
+
+def experiment_members(cfg: dict) -> dict[str, list[tuple[str, tuple[int, ...]]]]:
+    """For each enabled static experiment: its (train job key, seeds) pairs, in plan order."""
+    out: dict[str, list[tuple[str, tuple[int, ...]]]] = {}
+    for name, job in _experiment_groups(cfg):
+        pairs = out.setdefault(name, [])
+        if (job.key, job.seeds) not in pairs:
+            pairs.append((job.key, job.seeds))
+    return out

@@ -1,0 +1,185 @@
+"""The workflow itself, run for real with Snakemake in temporary working directories."""
+
+import copy
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+import psn
+from psn.config import validate
+from psn.masks.network import load_network_masks, layer_seed
+from psn.workflow import plan
+
+REPO = Path(__file__).resolve().parents[1]
+SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
+DEBIAN_FASHION = Path("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz")
+needs_fashion = pytest.mark.skipif(not DEBIAN_FASHION.exists(),
+                                   reason="Debian's dataset-fashion-mnist is not installed")
+
+
+def snakemake(workdir, *args, timeout=900, **kwargs):
+    cmd = [SNAKEMAKE, "-s", str(REPO / "Snakefile"), "--directory", str(workdir), *map(str, args)]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, **kwargs)
+
+
+def job_counts(output: str) -> dict[str, int]:
+    lines = output[output.index("job "):].splitlines()[2:]
+    counts = {}
+    for line in lines:
+        parts = line.split()
+        if len(parts) != 2 or not parts[1].isdigit():
+            break
+        counts[parts[0]] = int(parts[1])
+    return counts
+
+
+def write_config(path, base, **changes):
+    cfg = yaml.safe_load((REPO / base).read_text())
+    for dotted, value in changes.items():
+        node = cfg
+        *parents, last = dotted.split(".")
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[last] = value
+    path.write_text(yaml.safe_dump(cfg))
+    return path
+
+
+def test_dry_run_of_the_paper_lists_every_job(tmp_path, paper_config_raw):
+    start = time.perf_counter()
+    proc = snakemake(tmp_path, "-n", "--cores", "all", "--quiet", "rules")
+    assert proc.returncode == 0, proc.stderr
+    counts = job_counts(proc.stdout + proc.stderr)
+    cfg = validate(paper_config_raw)
+    assert counts["fetch_dataset"] == 4 and counts["prepare_dataset"] == 4
+    assert counts["make_masks"] == len(plan.mask_jobs(cfg))
+    assert counts["train_group"] == len(plan.train_jobs(cfg))
+    assert time.perf_counter() - start < 120
+    assert not (tmp_path / "data").exists() and not (tmp_path / "results").exists()
+
+
+def test_bad_config_fails_in_one_line_and_writes_nothing(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("masks:\n  rounding: round\n")
+    proc = snakemake(tmp_path, "--cores", "1", "--configfile", bad)
+    assert proc.returncode != 0
+    last = [line for line in proc.stderr.splitlines() if line.strip()][-1]
+    assert last == "config: masks.rounding = 'round' is not allowed; choose one of 'ceil', 'floor'"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != ".snakemake") == ["bad.yaml"]
+
+
+def test_unobtainable_dataset_fails_cleanly(tmp_path):
+    # A truncated hand-placed MNIST file and no network: the fetch fails, naming what to put
+    # where, and leaves neither a manifest nor a prepared file nor a temporary file behind.
+    manual = tmp_path / "data" / "manual"
+    manual.mkdir(parents=True)
+    (manual / "train-images-idx3-ubyte.gz").write_bytes(b"\x1f\x8b\x08\x00truncated")
+    proc = snakemake(tmp_path, "--cores", "1", "data/prepared/mnist.npz")
+    assert proc.returncode != 0
+    log = (tmp_path / "results" / "logs" / "fetch_dataset" / "mnist.log").read_text()
+    assert "could not obtain mnist" in log and "train-images-idx3-ubyte.gz" in log
+    left = [p.relative_to(tmp_path) for p in (tmp_path / "data").rglob("*") if p.is_file()]
+    assert left == [Path("data/manual/train-images-idx3-ubyte.gz")]
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    """The tiny preset run once, end to end, on the real Fashion-MNIST."""
+    if not DEBIAN_FASHION.exists():
+        pytest.skip("Debian's dataset-fashion-mnist is not installed")
+    workdir = tmp_path_factory.mktemp("tiny")
+    proc = snakemake(workdir, "--cores", "2", "--configfile", REPO / "presets" / "tiny.yaml")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return workdir
+
+
+@needs_fashion
+def test_tiny_preset_trains_and_tabulates(tiny):
+    results = tiny / "results" / "tiny"
+    models = pd.read_csv(results / "tables" / "cross_dataset" / "models.csv")
+    assert sorted(models["condition"].unique()) == [
+        "dense", "exponential-alpha3", "lognormal-ccv1.5", "random"]
+    assert sorted(models["seed"].unique()) == [42, 123]
+    assert len(models) == 8 and not models["diverged"].any()
+    assert models["final_acc"].between(60, 95).all()  # Fashion-MNIST, 1 epoch, 64 units
+    sparse = models[models["condition"] != "dense"]
+    assert (sparse["sparsity"] - 0.9).abs().max() < 0.01
+    cv = sparse.groupby("condition")["fan_in_cv_l0"].mean()
+    assert cv["random"] < 0.05 < cv["exponential-alpha3"] < cv["lognormal-ccv1.5"]
+    assert (models.loc[models["condition"] == "dense", "sparsity"] == 0).all()
+
+
+@needs_fashion
+def test_masks_in_the_pipeline_have_exact_fan_in(tiny):
+    path = tiny / "results" / "tiny" / "masks" / "fashion_mnist" / "exponential-alpha3" / "random" / "s90.npz"
+    sizes = (784, 64, 64)
+    for seed in (42, 123):
+        masks = load_network_masks(path, seed)
+        for layer, mask in enumerate(masks):
+            expected = psn.fan_in(sizes[layer], sizes[layer + 1], 0.9, "exponential", alpha=3,
+                                  seed=layer_seed(seed, layer))
+            assert mask.shape == (sizes[layer + 1], sizes[layer])
+            assert (mask.sum(dim=1).numpy() == expected).all()
+
+
+@needs_fashion
+def test_rerun_does_nothing_and_a_retrained_job_is_byte_identical(tiny):
+    proc = snakemake(tiny, "--cores", "2", "--configfile", REPO / "presets" / "tiny.yaml")
+    assert proc.returncode == 0 and "Nothing to be done" in proc.stdout + proc.stderr
+    run = tiny / "results" / "tiny" / "runs" / "fashion_mnist" / "784-64-64-10" / "e1" / "lognormal-ccv1.5" / "random" / "s90.json"
+    before = run.read_bytes()
+    run.unlink()
+    # the target first: --configfile takes every word after it
+    proc = snakemake(tiny, run.relative_to(tiny), "--cores", "2",
+                     "--configfile", REPO / "presets" / "tiny.yaml")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert run.read_bytes() == before
+
+
+@needs_fashion
+def test_killed_training_job_resumes_bit_identical(tmp_path):
+    """Kill a training job after its first checkpoint; the rerun resumes and its results
+    are the bytes of a run never interrupted."""
+    data = tmp_path / "shared-data"
+    outputs = {}
+    for name in ("killed", "clean"):
+        workdir = tmp_path / name
+        workdir.mkdir()
+        cfg = write_config(workdir / "c.yaml", "presets/tiny.yaml",
+                           **{"experiments.cross_dataset.epochs": {"fashion_mnist": 4},
+                              "experiments.cross_dataset.profiles": [],
+                              "experiments.cross_dataset.lognormal_ccv": [],
+                              "experiments.cross_dataset.baselines": ["dense"],
+                              "data.raw_dir": str(data / "raw"),
+                              "data.prepared_dir": str(data / "prepared")})
+        target = "results/tiny/runs/fashion_mnist/784-64-64-10/e4/dense/none/s0.json"
+        ckpt = workdir / "results/tiny/checkpoints/fashion_mnist/784-64-64-10/e4/dense/none/s0.pt"
+        if name == "killed":
+            assert snakemake(workdir, "data", "--cores", "2", "--configfile", cfg).returncode == 0
+            cmd = [SNAKEMAKE, "-s", str(REPO / "Snakefile"), "--directory", str(workdir),
+                   target, "--cores", "2", "--configfile", str(cfg)]
+            proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                    start_new_session=True)
+            deadline = time.time() + 300
+            while not ckpt.exists() and time.time() < deadline and proc.poll() is None:
+                time.sleep(0.05)
+            assert ckpt.exists(), "no checkpoint appeared"
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            assert not (workdir / target).exists()
+            assert snakemake(workdir, "--unlock", "--cores", "1", "--configfile", cfg).returncode == 0
+        proc = snakemake(workdir, target, "--cores", "2", "--configfile", cfg)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        log = (workdir / "results/tiny/logs/train_group/fashion_mnist/784-64-64-10/e4/dense/none/s0.log").read_text()
+        assert ("resumed from" in log) == (name == "killed")
+        assert not ckpt.exists()  # removed once the results are written
+        outputs[name] = (workdir / target).read_bytes()
+    assert outputs["killed"] == outputs["clean"]
