@@ -124,3 +124,25 @@ def experiment_members_param(wildcards):
 
 def experiment_tables():
     return [f"{RESULTS}/tables/{name}/models.csv" for name in MEMBERS]
+
+
+def experiment_tables_by_name(wildcards):
+    return {name: f"{RESULTS}/tables/{name}/models.csv" for name in MEMBERS}
+
+
+STATIC_FIGURES = {
+    f"{name}_{ext}": f"{RESULTS}/figures/{stem}.{ext}"
+    for name, stem in [("fig2a", "figure2a"), ("fig2b", "figure2b"), ("fig2c", "figure2c"),
+                       ("gradients", "gradient_hierarchy")]
+    for ext in ("png", "pdf")
+}
+STATIC_TABLES = {
+    f"{name}_{ext}": f"{RESULTS}/tables/{stem}.{ext}"
+    for name, stem, exts in [("table5", "table5", ("csv", "md")), ("table6", "table6", ("csv", "md")),
+                             ("comparisons", "static_comparisons", ("csv", "md")),
+                             ("multipeak", "multipeak", ("csv",)),
+                             ("gradients", "gradient_hierarchy", ("csv", "md")),
+                             ("ablation", "spreading_ablation", ("csv",)),
+                             ("forest_grid", "forest_grid", ("csv",))]
+    for ext in exts
+}

@@ -44,6 +44,23 @@ rule experiment_table:
         "../scripts/experiment_table.py"
 
 
+rule render_static:
+    input:
+        unpack(experiment_tables_by_name),
+    output:
+        **STATIC_FIGURES,
+        **STATIC_TABLES,
+    log:
+        f"{RESULTS}/logs/render_static.log",
+    resources:
+        mem_mb=4000,
+        runtime=15,
+    conda:
+        "../envs/psn.yaml"
+    script:
+        "../scripts/render_static.py"
+
+
 rule static:
     input:
-        experiment_tables(),
+        rules.render_static.output,
