@@ -122,9 +122,11 @@ def render_table5(sweep: pd.DataFrame | None, csv: Path | None, md: Path | None)
 def render_fig2a(sweep: pd.DataFrame | None, png: Path | None, pdf: Path | None, spread: str = "even") -> None:
     """Accuracy vs sparsity (categorical axis) for the four Table 5 profiles and the random
     baseline, mean ± std over seeds; the paper's Table 5 values as crosses."""
-    title = "Figure 2a: MNIST accuracy vs sparsity"
     if not _present(sweep):
+        title = "Figure 2a: accuracy vs sparsity"
         return placeholder_figure(png, pdf, title, "mnist_sweep")
+    names = ", ".join(DATASET_LABELS.get(d, d) for d in sorted(set(sweep["dataset"])))
+    title = f"Figure 2a: {names} accuracy vs sparsity"
     long = st.table5(sweep, spread)
     long = long[long["column"] != "dense"]
     sparsities = sorted(set(long.loc[long["n"] > 0, "sparsity"])) or sorted(set(long["sparsity"]))
