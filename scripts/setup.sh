@@ -31,7 +31,11 @@ stamp=.venv/.psn-installed
 want=$(sha256sum pyproject.toml | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     echo "setup: installing pinned packages into .venv (a few minutes the first time)" >&2
-    .venv/bin/pip install --quiet --disable-pip-version-check -e '.[test]'
+    if ! .venv/bin/pip install --quiet --disable-pip-version-check -e '.[test]' > .venv/pip-install.log 2>&1; then
+        tail -n 40 .venv/pip-install.log >&2
+        echo "setup: pip install failed (full log: .venv/pip-install.log)" >&2
+        exit 1
+    fi
     echo "$want" > "$stamp"
 fi
 echo "setup: ready (.venv/bin/snakemake, .venv/bin/pytest)" >&2

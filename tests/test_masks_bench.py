@@ -3,18 +3,19 @@
 import numpy as np
 
 from psn.bench.__main__ import main as bench_main
-from psn.bench.masks import MaskSpec, all_paper_mask_specs, time_all_masks
+from psn.bench.masks import MaskSpec, config_mask_specs, time_all_masks
+from psn.config import load
+from psn.workflow.plan import mask_jobs
 from psn.masks.spreading import even
 
 
-def test_paper_spec_counts():
-    specs = all_paper_mask_specs()
-    # MNIST: 17 variants × 9 sparsities × 5 seeds × 2 layers; multi-peak: 24 k × 3 β × 5 × 2;
-    # cross-dataset: 7 profiles × 5 seeds × (2 + 3) layers
-    assert len(specs) == 17 * 9 * 5 * 2 + 24 * 3 * 5 * 2 + 7 * 5 * 5
-    # Same spec, same mask: Forest's two 1024→1024 layers repeat the 784-input FC2 (2 × 7 × 5),
-    # and cross-dataset quadratic/bell/exponential at 90% repeat the MNIST sweep (3 × 5 × 2)
-    assert len(set(specs)) == len(specs) - 70 - 30
+def test_config_specs_are_the_pipelines_masks(repo):
+    specs = config_mask_specs(repo / "config.yaml")
+    jobs = mask_jobs(load(repo / "config.yaml"))
+    assert len(specs) == sum(len(j.seeds) * (len(j.layer_sizes) - 1) for j in jobs.values())
+    # MNIST, Fashion-MNIST and EMNIST share layer shapes, so the same spec recurs across them
+    assert len(set(specs)) < len(specs)
+    assert {(s.n_in, s.n_out) for s in specs} == {(784, 1024), (1024, 1024), (54, 1024)}
 
 
 def test_external_specs_are_accepted():

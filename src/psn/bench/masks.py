@@ -1,8 +1,7 @@
-"""Mask-building benchmark: one 784→1024 mask per profile, then every mask the paper needs.
+"""Mask-building benchmark: one 784→1024 mask per profile, then every mask a config needs.
 
-``all_paper_mask_specs()`` approximates the paper's mask set (the pipeline's config may later
-supply the exact list: pass ``specs`` — a list or a callable returning one — to
-``time_all_masks`` / ``main``, or ``--specs module:function`` on the command line).
+``config_mask_specs(path)`` lists the masks the pipeline builds for a config (``config.yaml``,
+the whole paper, by default); ``--specs module:function`` times another list.
 """
 
 from __future__ import annotations
@@ -11,17 +10,10 @@ import argparse
 import importlib
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable, Iterable
 
 from psn.masks import PAPER_PROFILES, make_mask_array, s_max
-
-SEEDS = (42, 123, 456, 789, 1024)
-MNIST_SPARSITIES = (0.85, 0.88, 0.90, 0.92, 0.94, 0.96, 0.98, 0.99, 0.999)
-MULTIPEAK_KS = (*range(1, 21), 25, 30, 40, 50)
-MULTIPEAK_BETAS = (12.0, 50.0, 1200.0)
-ARCH_784 = ((784, 1024), (1024, 1024))  # masked layers; the output layer stays dense
-ARCH_FOREST = ((54, 1024), (1024, 1024), (1024, 1024))
-
 
 @dataclass(frozen=True)
 class MaskSpec:
@@ -43,35 +35,26 @@ class MaskSpec:
         )
 
 
-def _layers(arch, sparsity, profile, spread, seeds, **params):
-    p = tuple(sorted(params.items()))
-    for n_in, n_out in arch:
-        for seed in seeds:
-            yield MaskSpec(n_in, n_out, sparsity, profile, spread, seed, p)
+def config_mask_specs(config_path: str | Path = "config.yaml") -> list[MaskSpec]:
+    """Every layer mask the pipeline's ``make_masks`` jobs build for ``config_path`` (every
+    seed of every artifact), in the pipeline's own order and seeding."""
+    from psn.config import load
+    from psn.masks.network import layer_seed
+    from psn.workflow.plan import mask_jobs
 
-
-def all_paper_mask_specs() -> list[MaskSpec]:
-    """MNIST sweep, multi-peak sweep and cross-dataset masks (§2.7, §2.8, §3.1, §3.2)."""
-    specs: list[MaskSpec] = []
-    for s in MNIST_SPARSITIES:  # 8 profiles × {even, random} + random baseline
-        for profile in PAPER_PROFILES:
-            for spread in ("even", "random"):
-                specs += _layers(ARCH_784, s, profile, spread, SEEDS)
-        specs += _layers(ARCH_784, s, "random", "even", SEEDS)
-    for beta in MULTIPEAK_BETAS:
-        for k in MULTIPEAK_KS:
-            specs += _layers(ARCH_784, 0.9, "multipeak", "even", SEEDS, k=k, beta=beta)
-    cross = [("quadratic", {}), ("bell", {}), ("exponential", {}), ("random", {})]
-    cross += [("lognormal", {"ccv": c}) for c in (1.0, 1.5, 2.5)]
-    for arch in (ARCH_784, ARCH_FOREST):
-        for profile, params in cross:
-            specs += _layers(arch, 0.9, profile, "random", SEEDS, **params)
+    cfg = load(config_path)
+    specs = []
+    for job in mask_jobs(cfg).values():
+        profile, params = job.condition.mask_profile(cfg["masks"]["random_baseline"])
+        shapes = list(zip(job.layer_sizes[:-1], job.layer_sizes[1:]))
+        for seed in job.seeds:
+            for layer, (n_in, n_out) in enumerate(shapes):
+                specs.append(MaskSpec(n_in, n_out, job.sparsity, profile, job.spread,
+                                      layer_seed(seed, layer), tuple(sorted(params.items()))))
     return specs
 
 
 def _resolve(specs) -> list:
-    if specs is None:
-        return all_paper_mask_specs()
     if callable(specs):
         specs = specs()
     return list(specs)
@@ -92,7 +75,7 @@ def time_profiles(n_in: int = 784, n_out: int = 1024, sparsity: float = 0.9) -> 
     return out
 
 
-def time_all_masks(specs: Iterable | Callable | None = None) -> tuple[int, float]:
+def time_all_masks(specs: Iterable | Callable) -> tuple[int, float]:
     """(number of masks, seconds to build them all)."""
     specs = _resolve(specs)
     t0 = time.perf_counter()
@@ -103,11 +86,15 @@ def time_all_masks(specs: Iterable | Callable | None = None) -> tuple[int, float
 
 def main(argv: list[str] | None = None, specs=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m psn.bench masks", description=__doc__.splitlines()[0])
-    ap.add_argument("--specs", help="module:function returning the mask specs (default: all_paper_mask_specs)")
+    ap.add_argument("--config", default="config.yaml",
+                    help="workflow config whose masks to build (default: config.yaml, the paper)")
+    ap.add_argument("--specs", help="module:function returning the mask specs instead")
     args = ap.parse_args(argv)
     if args.specs:
         mod, _, fn = args.specs.partition(":")
         specs = getattr(importlib.import_module(mod), fn)
+    elif specs is None:
+        specs = config_mask_specs(args.config)
     for profile, sec in time_profiles().items():
         print(f"mask_784x1024_{profile}_ms={1000 * sec:.2f}")
     n, sec = time_all_masks(specs)
