@@ -13,10 +13,12 @@ min_version("9.20")
 
 # The workflow runs the psn package checked out beside it, so a job never imports a stale
 # install; PYTHONPATH carries that to every job, local or on a cluster node.
+# (update(), not item assignment: the linter reads os.environ[...] as a variable the
+# workflow requires from the user, and this one it sets itself.)
 SRC = str(Path(workflow.basedir) / "src")
 sys.path.insert(0, SRC)
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    p for p in (SRC, os.environ.get("PYTHONPATH")) if p
+os.environ.update(
+    PYTHONPATH=os.pathsep.join(p for p in (SRC, os.environ.get("PYTHONPATH")) if p)
 )
 
 import psn.config

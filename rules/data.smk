@@ -6,7 +6,6 @@ rule fetch_dataset:
     output:
         f"{RAW}/{{dataset}}/manifest.json",
     params:
-        raw_dir=RAW,
         manual_dir=config["data"]["manual_dir"],
     log:
         f"{RESULTS}/logs/fetch_dataset/{{dataset}}.log",
@@ -27,7 +26,6 @@ rule prepare_dataset:
     output:
         f"{PREPARED}/{{dataset}}.npz",
     params:
-        raw_dir=RAW,
         normalise=config["data"]["normalise"],
         split=config["data"]["forest_cover_split"],
     log:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -79,8 +80,10 @@ def time_all_masks(specs: Iterable | Callable) -> tuple[int, float]:
     """(number of masks, seconds to build them all)."""
     specs = _resolve(specs)
     t0 = time.perf_counter()
-    for spec in specs:
-        spec.build()
+    with warnings.catch_warnings():  # unreachable-CCV warnings are expected at 98% on 54 inputs
+        warnings.simplefilter("ignore", UserWarning)
+        for spec in specs:
+            spec.build()
     return len(specs), time.perf_counter() - t0
 
 

@@ -1,4 +1,5 @@
-"""Expand a validated config into mask jobs (and, later, training groups).
+"""Expand a validated config into the jobs the Snakefile builds: training groups and the mask
+artifacts they read.
 
 A *condition* names one fan-in assignment: a profile and its parameters, or a baseline.
 Its string form is what the workflow's ``{condition}`` wildcard holds, e.g.
@@ -31,7 +32,7 @@ class Condition:
 
     @property
     def name(self) -> str:
-        if self.profile in {"random_baseline"}:
+        if self == RANDOM:
             return "random"
         parts = [self.profile] + [f"{k}{format_value(v)}" for k, v in self.params]
         return "-".join(parts)
