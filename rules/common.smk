@@ -11,12 +11,8 @@ def prepared_path(dataset):
     return f"{PREPARED}/{dataset}.npz"
 
 
-def mask_key(wildcards):
-    return f"{wildcards.dataset}/{wildcards.condition}/{wildcards.spread}/s{wildcards.sparsity}"
-
-
 def mask_job(wildcards):
-    key = mask_key(wildcards)
+    key = f"{wildcards.arch}/{wildcards.condition}/{wildcards.spread}/s{wildcards.sparsity}"
     if key not in MASK_JOBS:
         raise ValueError(f"no experiment in the config asks for masks {key!r}")
     return MASK_JOBS[key]
@@ -37,7 +33,7 @@ def mask_params(wildcards):
         "rounding": config["masks"]["rounding"],
         "enforce_s_max": config["masks"]["above_smax"] == "error",
         "condition": job.condition.name,
-        "dataset": job.dataset,
+        "arch": plan.format_arch(job.layer_sizes),
     }
 
 

@@ -1,18 +1,18 @@
-# Masks: one artifact per (dataset, condition, spread, sparsity) holding every hidden layer's
+# Masks: one artifact per (masked layer sizes, condition, spread, sparsity) holding every hidden layer's
 # mask for every seed that uses it, plus its statistics; Figure 1, Table 3 and the table that
 # sets the paper's quoted mask figures beside ours.
 
 
 rule make_masks:
     output:
-        masks=f"{RESULTS}/masks/{{dataset}}/{{condition}}/{{spread}}/s{{sparsity}}.npz",
-        stats=f"{RESULTS}/masks/{{dataset}}/{{condition}}/{{spread}}/s{{sparsity}}.tsv",
+        masks=f"{RESULTS}/masks/{{arch}}/{{condition}}/{{spread}}/s{{sparsity}}.npz",
+        stats=f"{RESULTS}/masks/{{arch}}/{{condition}}/{{spread}}/s{{sparsity}}.tsv",
     params:
         job=mask_params,
     log:
-        f"{RESULTS}/logs/make_masks/{{dataset}}/{{condition}}/{{spread}}/s{{sparsity}}.log",
+        f"{RESULTS}/logs/make_masks/{{arch}}/{{condition}}/{{spread}}/s{{sparsity}}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/make_masks/{{dataset}}/{{condition}}/{{spread}}/s{{sparsity}}.tsv"
+        f"{RESULTS}/benchmarks/make_masks/{{arch}}/{{condition}}/{{spread}}/s{{sparsity}}.tsv"
     resources:
         mem_mb=2000,
         runtime=10,

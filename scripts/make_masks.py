@@ -18,7 +18,7 @@ with job_log(snakemake.log[0], "make_masks") as log:  # noqa: F821
         )
         for layer, mask in enumerate(masks[seed]):
             stats = mask_stats(mask)
-            rows.append({"dataset": job["dataset"], "condition": job["condition"],
+            rows.append({"arch": job["arch"], "condition": job["condition"],
                          "spread": job["spread"], "target_sparsity": job["sparsity"],
                          "seed": seed, "layer": layer, **stats})
         log.info("seed %d: realised sparsity per layer %s", seed,

@@ -119,7 +119,7 @@ def test_tiny_preset_trains_and_tabulates(tiny):
 
 @needs_fashion
 def test_masks_in_the_pipeline_have_exact_fan_in(tiny):
-    path = tiny / "results" / "tiny" / "masks" / "fashion_mnist" / "exponential-alpha3" / "random" / "s90.npz"
+    path = tiny / "results" / "tiny" / "masks" / "784-64-64" / "exponential-alpha3" / "random" / "s90.npz"
     sizes = (784, 64, 64)
     for seed in (42, 123):
         masks = load_network_masks(path, seed)

@@ -54,9 +54,9 @@ DENSE = Condition("dense")
 
 @dataclass(frozen=True)
 class MaskJob:
-    """Masks for every hidden layer of one architecture, for every seed that uses them."""
+    """Masks for every hidden layer of one architecture, for every seed that uses them. A
+    mask depends on the layer sizes, not the data: datasets of one shape share them."""
 
-    dataset: str
     condition: Condition
     spread: str
     sparsity: float
@@ -65,8 +65,13 @@ class MaskJob:
 
     @property
     def key(self) -> str:
-        return (f"{self.dataset}/{self.condition.name}/{self.spread}/"
-                f"s{format_sparsity(self.sparsity)}")
+        return mask_key(self.layer_sizes, self.condition, self.spread, self.sparsity)
+
+
+def mask_key(layer_sizes, condition: Condition, spread: str, sparsity: float) -> str:
+    """'784-1024-1024/exponential-alpha3/even/s90': the masked layers' sizes, then the rest."""
+    return (f"{format_arch(layer_sizes)}/{condition.name}/{spread}/"
+            f"s{format_sparsity(sparsity)}")
 
 
 def static_conditions(exp: dict, profile_params: dict) -> Iterator[tuple[Condition, str]]:
@@ -100,10 +105,10 @@ def mask_jobs(cfg: dict) -> dict[str, MaskJob]:
         key = job.mask_key
         if key is None:
             continue
-        jobs.setdefault(key, MaskJob(job.dataset, job.condition, job.spread, job.sparsity,
+        jobs.setdefault(key, MaskJob(job.condition, job.spread, job.sparsity,
                                      job.layer_sizes[:-1]))
         seeds.setdefault(key, set()).update(job.seeds)
-    return {key: MaskJob(j.dataset, j.condition, j.spread, j.sparsity, j.layer_sizes,
+    return {key: MaskJob(j.condition, j.spread, j.sparsity, j.layer_sizes,
                          tuple(sorted(seeds[key])))
             for key, j in sorted(jobs.items())}
 
@@ -134,8 +139,7 @@ class TrainJob:
     def mask_key(self) -> str | None:
         if self.condition.is_dense:
             return None
-        return (f"{self.dataset}/{self.condition.name}/{self.spread}/"
-                f"s{format_sparsity(self.sparsity)}")
+        return mask_key(self.layer_sizes[:-1], self.condition, self.spread, self.sparsity)
 
     @property
     def key(self) -> str:
