@@ -105,7 +105,9 @@ def table5_markdown(long: pd.DataFrame | None) -> str:
     if len(dense):
         d = dense.iloc[0]
         tail = (f"\nDense baseline: ours {_fmt(d['mean'])} ± {_fmt(d['std'])} (n = {int(d['n'])}, "
-                f"diverged {int(d['n_diverged'])}); paper {d['paper']:.2f} ± {d['paper_std']:.2f}.\n")
+                f"diverged {int(d['n_diverged'])}); "
+                + (f"paper {_fmt(d['paper'])} ± {_fmt(d['paper_std'])}.\n" if np.isfinite(d["paper"])
+                   else "the paper's Table 5 is MNIST only.\n"))
     return ("Table 5: test accuracy (%) for even-spread PSN profiles and the random baseline, "
             "mean over seeds; ours (paper).\n\n" + head + to_markdown(out) + tail)
 
