@@ -312,6 +312,9 @@ def test_spreading_ablation_gap():
     assert seq["diff_vs_even"] == pytest.approx(-22.5)
     assert seq["paper_diff_vs_even"] == -22.49
     assert np.isnan(seq["final_acc_std"])  # one seed: no std, not zero
+    # §2.4's accuracies behind the gap sit beside ours; random spreading has none published
+    assert list(t["paper_final_acc"].iloc[:2]) == [75.0, 97.5]
+    assert np.isnan(t["paper_final_acc"].iloc[2])
 
 
 def test_forest_grid():

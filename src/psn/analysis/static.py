@@ -608,7 +608,11 @@ def spreading_ablation(abl: pd.DataFrame) -> pd.DataFrame:
     s["diff_vs_even"] = s["final_acc_mean"] - (float(even.iloc[0]) if len(even) else np.nan)
     src = pub.SPREADING_ABLATION["sequential_minus_even"]
     s["paper_diff_vs_even"] = np.where(s["label"] == "sequential", src["value"], np.nan)
+    acc = {"sequential": pub.SPREADING_ABLATION["sequential_accuracy"]["value"],
+           "even": pub.SPREADING_ABLATION["even_accuracy"]["value"]}
+    s["paper_final_acc"] = s["label"].map(acc)
     s["source"] = np.where(s["label"] == "sequential", src["source"], "")
+    s.loc[s["label"] == "even", "source"] = pub.SPREADING_ABLATION["even_accuracy"]["source"]
     return s
 
 
