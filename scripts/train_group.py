@@ -4,7 +4,7 @@ from pathlib import Path
 
 from psn.analysis.runs import strip_timings
 from psn.data import load_prepared
-from psn.masks.network import load_network_masks
+from psn.masks.network import load_seeds_masks
 from psn.provenance import atomic_write_json, environment, file_sha256
 from psn.training import train_group
 from psn.workflow.runtime import job_log
@@ -14,7 +14,7 @@ training = job["training"]
 with job_log(snakemake.log[0], "train_group") as log:  # noqa: F821
     data = load_prepared(snakemake.input.data)  # noqa: F821
     if "masks" in snakemake.input.keys():  # noqa: F821
-        masks = [load_network_masks(snakemake.input.masks, seed) for seed in job["seeds"]]  # noqa: F821
+        masks = load_seeds_masks(snakemake.input.masks, job["seeds"])  # noqa: F821
     else:
         masks = None
     log.info("%s: %d models, %d epochs", job["key"], len(job["seeds"]), job["epochs"])

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-READINGS = ("per_connection", "per_neuron")
+from psn.analysis.gradients import READINGS
 
 
 def load_results(path: str | Path) -> dict[str, Any]:

@@ -21,8 +21,8 @@ import pandas as pd
 from scipy import stats
 
 from psn.analysis import published as pub
+from psn.analysis.gradients import READINGS
 
-READINGS = ("per_connection", "per_neuron")
 WHENS = ("init", "final")
 GRAD_COLUMNS = tuple(f"grad_ratio_{w}_{r}" for w in WHENS for r in READINGS)
 DEFAULT_METRICS = ("final_acc", "best_acc", "fan_in_cv", *GRAD_COLUMNS)

@@ -66,14 +66,22 @@ def save_network_masks(path, masks_by_seed: dict[int, list[torch.Tensor]], meta:
 
 def load_network_masks(path, seed: int) -> list[torch.Tensor]:
     """The masks of one seed from an artifact written by ``save_network_masks``."""
+    return load_seeds_masks(path, [seed])[0]
+
+
+def load_seeds_masks(path, seeds) -> list[list[torch.Tensor]]:
+    """The masks of several seeds, reading and unpacking the artifact once."""
     from psn.masks.io import load_masks
 
     stored, meta = load_masks(path)
-    if seed not in meta["seeds"]:
-        raise KeyError(f"{path} holds no masks for seed {seed} (it has {meta['seeds']})")
     out = []
-    for layer in range(meta["n_layers"]):
-        key = f"seed{seed}/layer{layer}"
-        key = meta["alias"].get(key, key)
-        out.append(torch.from_numpy(np.asarray(stored[key], dtype=bool)))
+    for seed in seeds:
+        if seed not in meta["seeds"]:
+            raise KeyError(f"{path} holds no masks for seed {seed} (it has {meta['seeds']})")
+        layers = []
+        for layer in range(meta["n_layers"]):
+            key = f"seed{seed}/layer{layer}"
+            key = meta["alias"].get(key, key)
+            layers.append(torch.from_numpy(np.asarray(stored[key], dtype=bool)))
+        out.append(layers)
     return out
