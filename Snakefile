@@ -23,7 +23,14 @@ os.environ.update(
 
 import psn.config
 from psn.data import DATASETS
-from psn.workflow import plan
+from psn.workflow import plan, rigl_plan
+
+# Snakemake's own reader reports a YAML syntax error with neither the file nor the line.
+try:
+    psn.config.read_yaml(Path(workflow.basedir) / "config.yaml")
+except psn.config.ConfigError as exc:
+    sys.stderr.write(f"{exc}\n")
+    sys.exit(1)
 
 
 configfile: str(Path(workflow.basedir) / "config.yaml")
@@ -36,6 +43,9 @@ except psn.config.ConfigError as exc:
     sys.exit(1)
 
 RESULTS = config["results_dir"]
+if not Path(os.path.abspath(RESULTS)).is_relative_to(Path.cwd()):
+    sys.stderr.write(f"results_dir is outside the working directory: results go to "
+                     f"{os.path.abspath(RESULTS)}\n")
 RAW = config["data"]["raw_dir"]
 PREPARED = config["data"]["prepared_dir"]
 
@@ -48,12 +58,14 @@ wildcard_constraints:
     experiment="|".join(psn.config.STATIC_EXPERIMENTS + ("forest_grid",)),
     sparsity=r"[0-9]+(\.[0-9]+)?",
     condition=r"[a-z_]+(-[a-z_]+[0-9.e+-]+)*",
+    start=r"erk|uniform|static|ln-paper|ln-equil([+-][0-9.]+)?|lognormal-ccv[0-9.e+-]+",
 
 
 include: "rules/common.smk"
 include: "rules/data.smk"
 include: "rules/masks.smk"
 include: "rules/train_static.smk"
+include: "rules/rigl.smk"
 
 
 localrules:
@@ -61,6 +73,7 @@ localrules:
     data,
     masks,
     static,
+    rigl,
     fetch_dataset,
 
 
@@ -70,3 +83,4 @@ rule all:
         rules.data.input,
         rules.masks.input,
         rules.static.input,
+        rules.rigl.input,

@@ -142,3 +142,114 @@ STATIC_TABLES = {
                              ("forest_grid", "forest_grid", ("csv",))]
     for ext in exts
 }
+
+
+# ---- RigL ----------------------------------------------------------------------------------
+RIGL_JOBS = rigl_plan.rigl_jobs(config)
+EQUILIBRIUM_CELLS = rigl_plan.equilibrium_cells(config)
+
+
+def rigl_key(wildcards):
+    return (f"{wildcards.dataset}/{wildcards.arch}/e{wildcards.epochs}/{wildcards.start}/"
+            f"s{wildcards.sparsity}")
+
+
+def rigl_job(wildcards):
+    key = rigl_key(wildcards)
+    if key not in RIGL_JOBS:
+        raise ValueError(f"no RigL group in the config trains {key!r}")
+    return RIGL_JOBS[key]
+
+
+def equilibrium_path(cell):
+    return f"{RESULTS}/rigl/equilibrium/{cell}.json"
+
+
+def rigl_inputs(wildcards):
+    job = rigl_job(wildcards)
+    inputs = {"data": prepared_path(job.dataset)}
+    if job.needs_equilibrium:
+        inputs["equilibrium"] = equilibrium_path(job.cell)
+    return inputs
+
+
+def rigl_params(wildcards):
+    """Everything that determines a RigL group's results (the equilibrium target is an input
+    file, read when the job runs)."""
+    from psn.analysis.published import table4_ccv
+
+    job = rigl_job(wildcards)
+    r = config["rigl"]
+    return {
+        "key": job.key,
+        "dataset": job.dataset,
+        "arch": plan.format_arch(job.layer_sizes),
+        "layer_sizes": list(job.layer_sizes),
+        "start": job.start,
+        "ccv_offset": rigl_plan.start_offset(job.start),
+        "paper_ccv": table4_ccv(job.dataset, job.sparsity) if job.start == "ln-paper" else None,
+        "sparsity": job.sparsity,
+        "epochs": job.epochs,
+        "batch_size": job.batch_size,
+        "seeds": list(job.seeds),
+        "rigl": {key: r[key] for key in ("drop_fraction", "update_every", "end_fraction",
+                                         "update_at_zero", "tie_break", "grow_score",
+                                         "erk_dense_output_in_budget", "equilibrium_ccv")},
+        "masks": {key: config["masks"][key] for key in ("f_min", "rounding", "random_baseline",
+                                                         "above_smax")},
+        "training": config["training"],
+    }
+
+
+def rigl_runtime(wildcards):
+    from psn.data import DATASETS
+
+    job = rigl_job(wildcards)
+    steps = -(-DATASETS[job.dataset].n_train // job.batch_size) * job.epochs
+    width = sum(a * b for a, b in zip(job.layer_sizes[:-1], job.layer_sizes[1:])) / 1.86e6
+    return int(30 + 1.1 * steps * len(job.seeds) * 0.02 * max(width, 0.1) / 60)
+
+
+def rigl_mem_mb(wildcards):
+    from psn.data import DATASETS
+
+    job = rigl_job(wildcards)
+    spec = DATASETS[job.dataset]
+    data_mb = 4 * spec.input_dim * (spec.n_train + spec.n_test) / 1e6
+    params = sum(a * b for a, b in zip(job.layer_sizes[:-1], job.layer_sizes[1:]))
+    model_mb = 10 * 4 * params * len(job.seeds) / 1e6  # + RigL's scores, ever-active masks
+    return int(2000 + 2 * data_mb + 2 * model_mb)
+
+
+def equilibrium_runs(wildcards):
+    cell = f"{wildcards.dataset}/{wildcards.arch}/e{wildcards.epochs}/s{wildcards.sparsity}"
+    if cell not in EQUILIBRIUM_CELLS:
+        raise ValueError(f"no RigL cell {cell!r} in the config")
+    return [f"{RESULTS}/rigl/runs/{job.key}.json" for job in EQUILIBRIUM_CELLS[cell]]
+
+
+def all_rigl_runs():
+    return [f"{RESULTS}/rigl/runs/{key}.json" for key in RIGL_JOBS]
+
+
+def all_equilibria():
+    return [equilibrium_path(cell) for cell in EQUILIBRIUM_CELLS]
+
+
+RIGL_FIGURES = {
+    f"{name}_{ext}": f"{RESULTS}/figures/{stem}.{ext}"
+    for name, stem in [("fig3", "figure3"), ("curves", "rigl_curves"),
+                       ("trajectories", "rigl_trajectories")]
+    for ext in ("png", "pdf")
+}
+RIGL_TABLES = {
+    f"{name}_{ext}": f"{RESULTS}/tables/{stem}.{ext}"
+    for name, stem in [("table4", "table4"), ("gaps", "rigl_gaps"), ("erk_forest", "rigl_starts")]
+    for ext in ("csv", "md")
+}
+
+
+def rigl_targets():
+    if not RIGL_JOBS:
+        return []
+    return list(RIGL_FIGURES.values()) + list(RIGL_TABLES.values())

@@ -1,4 +1,4 @@
-"""psn.analysis.static and psn.analysis.published on synthetic models.csv tables."""
+"""psn.analysis (stats, tables, comparisons, static) and published on synthetic models.csv tables."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from psn.analysis import comparisons as cmp
 from psn.analysis import published as pub
 from psn.analysis import static as st
+from psn.analysis import stats as pstats
+from psn.analysis import tables
 
 SEEDS = (42, 123, 456, 789, 1024)
 SWEEP_SPARSITIES = (0.85, 0.88, 0.9, 0.92, 0.94, 0.96, 0.98, 0.99, 0.999)
@@ -137,7 +140,7 @@ def test_summarise_means_std_and_diverged_excluded():
                                diverged_seeds=(42,))], noise=0.5)
     # A diverged row that still carries a number must not be averaged either.
     m.loc[m["seed"] == 123, "diverged"] = True
-    s = st.summarise(m, ["condition"])
+    s = pstats.summarise(m, ["condition"])
     done = m[~m["diverged"]]["final_acc"]
     row = s.iloc[0]
     assert (row["n"], row["n_diverged"]) == (3, 2)
@@ -151,26 +154,26 @@ def test_summarise_reads_csv_booleans(tmp_path):
                                diverged_seeds=(42, 123))])
     m.to_csv(tmp_path / "m.csv", index=False)
     back = pd.read_csv(tmp_path / "m.csv").astype({"diverged": str})
-    s = st.summarise(back, ["condition"])
+    s = pstats.summarise(back, ["condition"])
     assert (s["n"].iloc[0], s["n_diverged"].iloc[0]) == (3, 2)
 
 
 def test_welch_equals_scipy():
     rng = np.random.default_rng(1)
     a, b = rng.normal(97.8, 0.1, 5), rng.normal(97.7, 0.3, 5)
-    t, p = st.welch(a, b)
+    t, p = pstats.welch(a, b)
     ref = stats.ttest_ind(a, b, equal_var=False)
     assert (t, p) == pytest.approx((ref.statistic, ref.pvalue))
-    assert np.isnan(st.welch([1.0], [1.0, 2.0])[1])
+    assert np.isnan(pstats.welch([1.0], [1.0, 2.0])[1])
 
 
 # ---- Table 5 -----------------------------------------------------------------------------------------
 
 def test_table5_shape_and_paper_columns():
     sweep = sweep_models(noise=0.0)
-    long = st.table5(sweep)
+    long = tables.table5(sweep)
     assert len(long) == 9 * 5 + 1
-    wide = st.table5_wide(long)
+    wide = tables.table5_wide(long)
     assert wide.shape == (9, 1 + 2 * 5 + 2)
     for s, vals in pub.TABLE5_VALUES.items():
         row = wide[np.isclose(wide["sparsity (%)"], 100 * s)].iloc[0]
@@ -185,7 +188,7 @@ def test_table5_counts_diverged_separately():
     sweep = sweep_models(noise=0.0)
     bad = (sweep["profile"] == "bell") & (sweep["spread"] == "even") & np.isclose(sweep["target_sparsity"], 0.999)
     sweep.loc[bad & (sweep["seed"] == 42), ["diverged", "final_acc", "best_acc"]] = [True, np.nan, np.nan]
-    cell = st.table5(sweep).query("column == 'bell' and sparsity == 0.999").iloc[0]
+    cell = tables.table5(sweep).query("column == 'bell' and sparsity == 0.999").iloc[0]
     assert (cell["n"], cell["n_diverged"]) == (4, 1)
     assert cell["mean"] == pytest.approx(92.54)
 
@@ -194,18 +197,18 @@ def test_table5_counts_diverged_separately():
 
 def test_table6_beside_paper_and_relative_to_dense():
     cross = cross_models(sparsities=(0.8, 0.9), noise=0.0)
-    long = st.table6(cross)
+    long = tables.table6(cross)
     assert len(long) == len(pub.TABLE6_ROWS) * 4
     assert (long["mean"] - long["paper"]).abs().max() < 1e-9  # only the 90% rows were used
-    wide = st.table6_wide(long)
+    wide = tables.table6_wide(long)
     assert list(wide["profile"]) == [r[0] for r in pub.TABLE6_ROWS]
-    rel = st.relative_to_dense(cross)
+    rel = tables.relative_to_dense(cross)
     r = rel[(rel["dataset"] == "forest_cover") & (rel["label"] == "Lognormal (2.5)")].iloc[0]
     assert r["rel"] == pytest.approx(94.77 - 95.60) and r["paper_rel"] == pytest.approx(94.77 - 95.60)
 
 
 def test_table6_partial_dataset():
-    long = st.table6(cross_models(datasets=("fashion_mnist",), sparsities=(0.8, 0.9, 0.98), seeds=(42, 123, 456)))
+    long = tables.table6(cross_models(datasets=("fashion_mnist",), sparsities=(0.8, 0.9, 0.98), seeds=(42, 123, 456)))
     ours = long[long["n"] > 0]
     assert set(ours["dataset"]) == {"fashion_mnist"} and (ours["n"] == 3).all()
     assert long["paper"].notna().all()
@@ -215,7 +218,7 @@ def test_table6_partial_dataset():
 
 def test_inverse_vs_standard_paired_test():
     sweep = sweep_models(noise=0.1, inverse_offset=0.05)
-    t = st.inverse_vs_standard(sweep)
+    t = cmp.inverse_vs_standard(sweep)
     per = t[t["a"] != "all"]
     assert len(per) == 4 * 9 * 2
     one = per.iloc[0]
@@ -232,7 +235,7 @@ def test_inverse_vs_standard_paired_test():
 
 
 def test_even_vs_random_gaps():
-    t = st.even_vs_random(sweep_models(noise=0.0, random_spread_offset=-0.2))
+    t = cmp.even_vs_random(sweep_models(noise=0.0, random_spread_offset=-0.2))
     summ = t[t["a"] == "all"].set_index("test")["diff"]
     assert summ["max |diff|"] == pytest.approx(0.2)
     assert summ["mean |diff|"] == pytest.approx(0.2)
@@ -241,21 +244,51 @@ def test_even_vs_random_gaps():
 
 def test_profiles_vs_random_and_comparisons_table():
     sweep = sweep_models()
-    t = st.profiles_vs_random(sweep)
+    t = cmp.profiles_vs_random(sweep)
     per = t[t["a"] != "all"]
     assert len(per) == 8 * 2 * 9
     assert (per["b"] == "random").all()
-    table = st.comparisons({"mnist_sweep": sweep, "cross_dataset": cross_models(),
-                            "multipeak": multipeak_models(), "spreading_ablation": ablation_models()})
-    assert set(table.columns) == set(st.COMPARISON_COLUMNS)
+    table = cmp.comparisons({"mnist_sweep": sweep, "cross_dataset": cross_models(),
+                             "multipeak": multipeak_models(), "spreading_ablation": ablation_models()},
+                            st.STATIC_COMPARISONS)
+    assert set(table.columns) == set(cmp.COMPARISON_COLUMNS)
     assert {"inverse_vs_standard", "even_vs_random", "mnist_profile_vs_random", "cross_dataset_vs_random",
             "cross_dataset_spread", "multipeak", "spreading_ablation"} <= set(table["comparison"])
     spread = table[table["comparison"] == "cross_dataset_spread"].set_index("dataset")
     assert spread.loc["fashion_mnist", "paper"] == 0.18
 
 
+def test_comparisons_run_exactly_the_registered_experiments():
+    sweep, mp = sweep_models(), multipeak_models()
+    seen = []
+
+    def count(name):
+        def compare(models, everything):
+            seen.append((name, sorted(everything)))
+            return cmp.comparison_frame([cmp.summary_row(name, "models", float(len(models)))])
+        return compare
+
+    registry = [("multipeak", count("mp")), ("mnist_sweep", count("sweep")), ("mnist_sweep", count("sweep2"))]
+    t = cmp.comparisons({"mnist_sweep": sweep, "multipeak": mp, "cross_dataset": cross_models()}, registry)
+    assert list(t["comparison"]) == ["mp", "sweep", "sweep2"]  # registry order; cross_dataset unregistered
+    assert list(t["diff"]) == [len(mp), len(sweep), len(sweep)]
+    assert seen[0] == ("mp", ["cross_dataset", "mnist_sweep", "multipeak"])  # every experiment is passed on
+    # Registered but absent or empty, or nothing registered: no rows, the comparison columns.
+    for models, reg in (({"cross_dataset": cross_models()}, registry), ({"mnist_sweep": sweep.iloc[:0]}, registry),
+                        ({"mnist_sweep": sweep}, [])):
+        empty = cmp.comparisons(models, reg)
+        assert empty.empty and list(empty.columns) == cmp.COMPARISON_COLUMNS
+    # The static registry measures the multi-peak drop against mnist_sweep's dense models only when present.
+    drop = "drop k=1 β=1200 vs dense (mnist_sweep)"
+    assert drop not in set(cmp.comparisons({"multipeak": mp}, st.STATIC_COMPARISONS)["test"])
+    both = cmp.comparisons({"multipeak": mp, "mnist_sweep": sweep}, st.STATIC_COMPARISONS)
+    dense = pstats.final_accuracies(sweep[sweep["condition"] == "dense"]).mean()
+    k1 = both[both["test"] == "acc k=1 β=1200"]["diff"].iloc[0]
+    assert both[both["test"] == drop]["diff"].iloc[0] == pytest.approx(dense - k1)
+
+
 def test_cross_dataset_spread_matches_table6_means():
-    t = st.variant_spread(cross_models(noise=0.0), "x", pub.CROSS_DATASET_SPREAD, sparsities=[0.9])
+    t = cmp.variant_spread(cross_models(noise=0.0), "x", pub.CROSS_DATASET_SPREAD, sparsities=[0.9])
     got = t.set_index("dataset")["diff"]
     assert got["forest_cover"] == pytest.approx(0.55)
     assert got["emnist_balanced"] == pytest.approx(0.25)
@@ -286,7 +319,7 @@ def test_gradient_pearson_perfect_for_linear_relation():
     pc = pr[pr["reading"] == "per_connection"]
     assert np.allclose(pc["r"], 1.0)
     x = np.array([0.0, 0.44, 0.57, 0.65, 0.81])
-    assert st.pearson(x, (1 + 2 * x) * (1 + x))[0] == pytest.approx(stats.pearsonr(x, (1 + 2 * x) * (1 + x))[0])
+    assert pstats.pearson(x, (1 + 2 * x) * (1 + x))[0] == pytest.approx(stats.pearsonr(x, (1 + 2 * x) * (1 + x))[0])
     rr = t[(t["kind"] == "ratio_range") & (t["set"] == "mnist_sweep") & (t["when"] == "init")
            & (t["reading"] == "per_connection")].set_index("group")
     assert rr.loc["random baseline", "mean"] == pytest.approx(1.0)
@@ -337,7 +370,7 @@ def test_published_numbers_have_sources():
     t6 = pub.table6()
     assert len(t6) == 32
     assert t6.query("label == 'Lognormal (2.5)' and dataset == 'forest_cover'")["paper"].iloc[0] == 94.77
-    flat = pub.flat()
-    assert flat["source"].str.len().gt(0).all()
-    assert pub.DENSE_CROSS_DATASET["emnist_balanced"]["mean"] == 85.97
+    for table in (pub.MULTIPEAK, pub.COMPARISONS, pub.GRADIENTS, pub.SPREADING_ABLATION, pub.FOREST_GRID):
+        assert all(entry["source"] and "value" in entry for entry in table.values())
+    assert pub.DENSE_MNIST_5EP["source"] and pub.CROSS_DATASET_SPREAD_SOURCE
     assert pub.MULTIPEAK["ccv_k1_beta1200"]["value"] == 3.24

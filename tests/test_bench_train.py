@@ -11,7 +11,8 @@ def test_static_runs_follow_the_plan(repo):
     assert runs["forest_cover 54-2048-2048-2048-7 20 ep"] == 3  # the architecture grid
 
 
-def test_flops_formula():
-    # 3 matmuls of 2*B*n_in*n_out per layer; the first layer's dX is never computed
-    assert flops_per_model_step([4, 3, 2], 10) == 3 * 2 * 10 * (4 * 3 + 3 * 2)
-    assert flops_per_model_step([4, 3, 2], 10, exact=True) == 3 * 2 * 10 * 18 - 2 * 10 * 12
+def test_flops_count_only_the_matmuls_a_step_runs():
+    # 4 -> 3 -> 2, batch 10: forward 2*10*(12 + 6), dW the same, dX of the second layer only
+    assert flops_per_model_step([4, 3, 2], 10) == 2 * 10 * 18 + 2 * 10 * 18 + 2 * 10 * 6
+    # one layer: no dX at all
+    assert flops_per_model_step([5, 7], 3) == 2 * (2 * 3 * 5 * 7)

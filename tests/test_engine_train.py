@@ -12,16 +12,17 @@ from psn.training import epoch_order, train_group
 SIZES = [12, 24, 16, 3]
 
 
-def toy_data(n=200, n_test=90, seed=0):
+def toy_data(n=200, n_test=90, seed=0, sizes=SIZES):
     g = torch.Generator().manual_seed(seed)
-    x = torch.randn(n + n_test, SIZES[0], generator=g)
-    y = (x @ torch.randn(SIZES[0], SIZES[-1], generator=g)).argmax(1)
+    x = torch.randn(n + n_test, sizes[0], generator=g)
+    y = (x @ torch.randn(sizes[0], sizes[-1], generator=g)).argmax(1)
     return dict(x_train=x[:n], y_train=y[:n], x_test=x[n:], y_test=y[n:])
 
 
-def toy_masks(k, density=0.4, seed=0):
+def toy_masks(k, density=0.4, seed=0, sizes=SIZES):
     rng = np.random.default_rng(seed)
-    return [[rng.random((SIZES[i + 1], SIZES[i])) < density for i in range(2)] for _ in range(k)]
+    return [[rng.random((sizes[i + 1], sizes[i])) < density for i in range(len(sizes) - 2)]
+            for _ in range(k)]
 
 
 RUN = dict(epochs=2, batch_size=32, log=None)

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from psn.analysis.gradients import gradient_ratio, hub_specialist_split
+from psn.model.gradients import gradient_ratio, hub_specialist_split
 from psn.model import BatchedMLP, stack_masks
 from psn.training import measure_gradient_ratio
 

@@ -5,7 +5,9 @@ import pytest
 import torch
 
 import psn
+from psn.masks.network import network_masks, network_stats_table
 from psn.masks.profiles import PAPER_PROFILES
+from psn.masks.seeding import resolve_seed
 from psn.masks.spreading import even
 
 PROFILES_TESTED = PAPER_PROFILES + ("uniform", "multipeak")
@@ -110,11 +112,21 @@ def test_mask_stats_on_a_known_mask():
     assert psn.mask_stats(torch.from_numpy(m)) == st
 
 
-def test_init_stds():
-    m = np.array([[1, 1, 1, 1], [1, 0, 0, 0], [0, 0, 0, 0]], dtype=bool)
-    # Eq. 9: σ² = 2/((1 − s_actual)·n) = 2/(5/12·4) = 2/(5/3)
-    assert psn.he_std_mean_fanin(m) == pytest.approx(np.sqrt(2 / (5 / 3)))
-    assert psn.he_std_per_neuron(m) == pytest.approx([np.sqrt(2 / 4), np.sqrt(2), 0.0])
-    assert psn.init_std(m, "mean_fanin").shape == (3,)
-    with pytest.raises(ValueError):
-        psn.he_std_mean_fanin(np.zeros((2, 2), dtype=bool))
+@pytest.mark.parametrize("profile", ["random", "lognormal"])
+def test_torch_generator_seeds_both_streams_from_one_draw(profile):
+    kw = {"ccv": 1.0} if profile == "lognormal" else {}
+    seed = resolve_seed(torch.Generator().manual_seed(5))
+    a = psn.make_mask(300, 200, 0.9, profile, spread="random", seed=torch.Generator().manual_seed(5), **kw)
+    assert torch.equal(a, psn.make_mask(300, 200, 0.9, profile, spread="random", seed=seed, **kw))
+    f = psn.fan_in(300, 200, 0.9, profile, seed=torch.Generator().manual_seed(5), **kw)
+    assert np.array_equal(a.sum(dim=1).numpy(), f)
+
+
+def test_network_stats_table_one_row_per_seed_and_layer():
+    masks = {seed: network_masks([54, 40, 30], 0.8, "random", seed=seed) for seed in (9, 3)}
+    table = network_stats_table(masks, arch="54-40-30", condition="random", spread="random", target_sparsity=0.8)
+    assert list(table.columns[:6]) == ["arch", "condition", "spread", "target_sparsity", "seed", "layer"]
+    assert list(zip(table["seed"], table["layer"])) == [(9, 0), (9, 1), (3, 0), (3, 1)]
+    for row, (seed, layer) in zip(table.to_dict("records"), [(9, 0), (9, 1), (3, 0), (3, 1)]):
+        st = psn.mask_stats(masks[seed][layer])
+        assert {k: row[k] for k in st} == st

@@ -5,7 +5,7 @@ import pytest
 import torch
 from torch import nn
 
-from psn.model import BatchedMLP, derive_seed, init_weight, stack_masks
+from psn.model import BatchedMLP, derive_seed, init_std, init_weight, stack_masks
 
 SIZES = [40, 64, 48, 5]
 
@@ -53,6 +53,27 @@ def test_init_per_neuron_scales_rows_by_own_fan_in():
     assert (row_var * fan).mean().item() == pytest.approx(2.0, rel=0.05)
     with pytest.raises(ValueError):
         init_weight(4, 4, None, 0, 0, init="xavier")
+
+
+def test_init_std_by_hand():
+    mask = torch.tensor([[1, 1, 1, 1], [1, 0, 0, 0], [0, 0, 0, 0]], dtype=torch.bool)
+    # Eq. 9: 5 active of 3 x 4, mean fan-in 5/3, sigma^2 = 2 / (5/3)
+    assert init_std(mask, 4) == pytest.approx((2 / (5 / 3)) ** 0.5)
+    # per neuron: sigma_i^2 = 2 / f_i, one row each; the empty row counts as f = 1
+    per_row = init_std(mask, 4, "per_neuron")
+    assert per_row.shape == (3, 1)
+    torch.testing.assert_close(per_row[:, 0], torch.tensor([(2 / 4) ** 0.5, 2**0.5, 2**0.5]))
+    assert init_std(None, 50) == init_std(None, 50, "per_neuron") == pytest.approx(0.2)
+    with pytest.raises(ValueError, match="xavier"):
+        init_std(mask, 4, "xavier")
+
+
+@pytest.mark.parametrize("init", ["mean_fan_in", "per_neuron"])
+def test_init_weight_is_one_draw_scaled_by_init_std(init):
+    mask = torch.rand(20, 30, generator=torch.Generator().manual_seed(4)) < 0.3
+    gen = torch.Generator().manual_seed(derive_seed(9, "init", 2))
+    expected = torch.randn(20, 30, generator=gen) * init_std(mask, 30, init) * mask
+    assert torch.equal(init_weight(20, 30, mask, seed=9, layer=2, init=init), expected)
 
 
 def test_init_values_do_not_depend_on_mask_layout_or_group():

@@ -6,7 +6,8 @@ import pytest
 
 import psn
 from psn.render.figure1 import figure1_data, render_figure1
-from psn.render.table3 import PAPER_TABLE3, published_mask_comparison, smax_table, to_markdown, write_csv
+from psn.render.io import to_markdown, write_csv
+from psn.render.table3 import PAPER_TABLE3, published_mask_comparison, smax_table
 
 
 def test_figure1_is_byte_deterministic_and_draws_the_paper_data(tmp_path):

@@ -1,8 +1,6 @@
 """The workflow itself, run for real with Snakemake in temporary working directories."""
 
-import copy
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -16,7 +14,7 @@ import yaml
 import psn
 from psn.config import validate
 from psn.masks.network import load_network_masks, layer_seed
-from psn.workflow import plan
+from psn.workflow import plan, rigl_plan
 
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
@@ -53,8 +51,24 @@ def write_config(path, base, **changes):
     return path
 
 
+def kill_after_first_checkpoint(workdir, target, cfg, ckpt):
+    """Fetch the data, start Snakemake on ``target``, SIGKILL it (and its job) as soon as the
+    checkpoint ``ckpt`` appears, and unlock the working directory."""
+    assert snakemake(workdir, "data", "--cores", "2", "--configfile", cfg).returncode == 0
+    cmd = [SNAKEMAKE, "-s", str(REPO / "Snakefile"), "--directory", str(workdir),
+           str(target), "--cores", "2", "--configfile", str(cfg)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    deadline = time.time() + 300
+    while not ckpt.exists() and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    assert ckpt.exists(), "no checkpoint appeared"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert snakemake(workdir, "--unlock", "--cores", "1", "--configfile", cfg).returncode == 0
+
+
 def test_dry_run_of_the_paper_lists_every_job(tmp_path, paper_config_raw):
-    start = time.perf_counter()
     proc = snakemake(tmp_path, "-n", "--cores", "all", "--quiet", "rules")
     assert proc.returncode == 0, proc.stderr
     counts = job_counts(proc.stdout + proc.stderr)
@@ -62,7 +76,9 @@ def test_dry_run_of_the_paper_lists_every_job(tmp_path, paper_config_raw):
     assert counts["fetch_dataset"] == 4 and counts["prepare_dataset"] == 4
     assert counts["make_masks"] == len(plan.mask_jobs(cfg))
     assert counts["train_group"] == len(plan.train_jobs(cfg))
-    assert time.perf_counter() - start < 120
+    # every RigL group is planned before anything trains, the equilibrium-matched ones included
+    assert counts["train_rigl"] == len(rigl_plan.rigl_jobs(cfg))
+    assert counts["rigl_equilibrium"] == len(rigl_plan.equilibrium_cells(cfg))
     assert not (tmp_path / "data").exists() and not (tmp_path / "results").exists()
 
 
@@ -163,19 +179,8 @@ def test_killed_training_job_resumes_bit_identical(tmp_path):
         target = "results/tiny/runs/fashion_mnist/784-64-64-10/e4/dense/none/s0.json"
         ckpt = workdir / "results/tiny/checkpoints/fashion_mnist/784-64-64-10/e4/dense/none/s0.pt"
         if name == "killed":
-            assert snakemake(workdir, "data", "--cores", "2", "--configfile", cfg).returncode == 0
-            cmd = [SNAKEMAKE, "-s", str(REPO / "Snakefile"), "--directory", str(workdir),
-                   target, "--cores", "2", "--configfile", str(cfg)]
-            proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                    start_new_session=True)
-            deadline = time.time() + 300
-            while not ckpt.exists() and time.time() < deadline and proc.poll() is None:
-                time.sleep(0.05)
-            assert ckpt.exists(), "no checkpoint appeared"
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+            kill_after_first_checkpoint(workdir, target, cfg, ckpt)
             assert not (workdir / target).exists()
-            assert snakemake(workdir, "--unlock", "--cores", "1", "--configfile", cfg).returncode == 0
         proc = snakemake(workdir, target, "--cores", "2", "--configfile", cfg)
         assert proc.returncode == 0, proc.stderr[-2000:]
         log = (workdir / "results/tiny/logs/train_group/fashion_mnist/784-64-64-10/e4/dense/none/s0.log").read_text()
@@ -183,3 +188,44 @@ def test_killed_training_job_resumes_bit_identical(tmp_path):
         assert not ckpt.exists()  # removed once the results are written
         outputs[name] = (workdir / target).read_bytes()
     assert outputs["killed"] == outputs["clean"]
+
+
+TINY_RIGL = Path("results/tiny/rigl")
+TINY_CELL = "fashion_mnist/784-64-64-10/e1"
+
+
+@needs_fashion
+def test_tiny_rigl_stage_measures_and_feeds_forward_the_equilibrium(tiny):
+    import json
+
+    eq = json.loads((tiny / TINY_RIGL / "equilibrium" / TINY_CELL / "s90.json").read_text())
+    assert set(eq["starts"]) == {"erk", "uniform", "lognormal-ccv2.5"}
+    assert len(eq["per_layer"]) == 2 and eq["mean"] > 0
+    ln = json.loads((tiny / TINY_RIGL / "runs" / TINY_CELL / "ln-equil" / "s90.json").read_text())
+    paper = json.loads((tiny / TINY_RIGL / "runs" / TINY_CELL / "ln-paper" / "s90.json").read_text())
+    for model in ln["results"]:
+        assert model["start"]["ccv_target"] == eq["target"]
+        # conserved exactly through every update, per layer
+        counts = model["rigl"]["n_active"]
+        assert all(c == counts[0] for c in counts) and len(counts) >= 3
+    assert all(m["start"]["ccv_target"] == 2.52 for m in paper["results"])  # Table 4, Fashion 90%
+    static = json.loads((tiny / TINY_RIGL / "runs" / TINY_CELL / "static" / "s90.json").read_text())
+    assert all("rigl" not in m for m in static["results"])
+
+
+@needs_fashion
+def test_a_changed_equilibrium_reruns_exactly_the_equilibrium_matched_jobs(tiny):
+    path = tiny / TINY_RIGL / "equilibrium" / TINY_CELL / "s90.json"
+    before, stat = path.read_bytes(), path.stat()
+    try:
+        path.write_bytes(before.replace(b'"mean"', b'"mean" ', 1))
+        proc = snakemake(tiny, "-n", "--cores", "2", "--quiet", "rules",
+                         "--configfile", REPO / "presets" / "tiny.yaml")
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        out = proc.stdout + proc.stderr
+        counts = job_counts(out)
+        assert counts.pop("train_rigl") == 1 and "ln-equil/s90.json" in out
+        assert set(counts) <= {"rigl_tables", "render_rigl", "rigl", "all"}
+    finally:
+        path.write_bytes(before)
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))

@@ -12,7 +12,7 @@ __version__ = "0.1.0"
 _MASK_API = (
     "PROFILES", "PAPER_PROFILES", "register_profile", "fan_in", "make_mask", "mask_stats",
     "s_max", "ccv", "erk_densities", "uniform_densities", "erdos_renyi_mask", "density_masks",
-    "save_masks", "load_masks", "he_std_mean_fanin", "he_std_per_neuron", "init_std",
+    "save_masks", "load_masks",
 )
 
 

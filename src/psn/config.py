@@ -29,16 +29,26 @@ def load_schema(path: str | Path = SCHEMA_PATH) -> dict:
         return yaml.safe_load(fh)
 
 
-def load(path: str | Path, schema_path: str | Path = SCHEMA_PATH) -> dict:
-    """Read a YAML config file and return it validated, defaults filled."""
+def read_yaml(path: str | Path) -> Any:
+    """A YAML file's content; a syntax error raises ``ConfigError`` naming the file and line."""
     try:
         with open(path) as fh:
-            raw = yaml.safe_load(fh)
+            return yaml.safe_load(fh)
     except FileNotFoundError:
         raise ConfigError(f"config: no such file: {path}") from None
     except yaml.YAMLError as exc:
-        first = str(exc).splitlines()[0]
-        raise ConfigError(f"config: {path} is not valid YAML: {first}") from None
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        context = getattr(exc, "context", None)
+        if context and getattr(exc, "context_mark", None) and exc.context_mark is not mark:
+            problem += f" ({context} from line {exc.context_mark.line + 1})"
+        raise ConfigError(f"config: {path}{where}: not valid YAML: {problem}") from None
+
+
+def load(path: str | Path, schema_path: str | Path = SCHEMA_PATH) -> dict:
+    """Read a YAML config file and return it validated, defaults filled."""
+    raw = read_yaml(path)
     return validate(raw if raw is not None else {}, load_schema(schema_path))
 
 
@@ -104,14 +114,24 @@ def _check_cross_fields(cfg: dict) -> None:
                 f"config: {key} uses dataset {dataset!r}, which has no entry under 'datasets' "
                 f"(defined: {', '.join(cfg['datasets'])})"
             )
-        n_in = DATASETS[dataset].input_dim
+        if key.startswith("experiments.forest_grid"):
+            continue  # dense models: no masks
+        # the masked layers' input counts: the data, then every hidden layer but the last
+        n_ins = [DATASETS[dataset].input_dim, *cfg["datasets"][dataset]["hidden"][:-1]]
+        layer, n_in = min(enumerate(n_ins), key=lambda ln: ln[1])
+        if f_min > n_in:  # no neuron can have f_min inputs, clamped or not
+            raise ConfigError(
+                f"config: masks.f_min = {f_min} exceeds the {n_in} inputs of masked layer {layer} "
+                f"of {dataset} ({key}); allowed: f_min <= {n_in}"
+            )
         limit = s_max(n_in, f_min)
         if sparsity > limit and not clamp:
             raise ConfigError(
                 f"config: {key} = {sparsity} exceeds S_max = 1 - f_min/n_in = {limit:.5f} "
-                f"for {dataset} (n_in = {n_in}, f_min = {f_min}); allowed: sparsity <= "
-                f"{limit:.5f}, or set masks.above_smax: clamp"
+                f"for {dataset} (masked layer {layer}: n_in = {n_in}, f_min = {f_min}); allowed: "
+                f"sparsity <= {limit:.5f}, or set masks.above_smax: clamp"
             )
+    _check_paths_distinct(cfg)
     for key, epochs, datasets in _epoch_uses(cfg):
         if isinstance(epochs, dict):
             missing = [d for d in datasets if d not in epochs]
@@ -119,6 +139,24 @@ def _check_cross_fields(cfg: dict) -> None:
                 raise ConfigError(
                     f"config: {key} gives no epoch count for {', '.join(missing)}"
                 )
+
+
+def _check_paths_distinct(cfg: dict) -> None:
+    """Sparsities are written into paths with six significant figures of their percent; two
+    values that agree that far would share one path and one would be silently dropped."""
+    from psn.workflow.plan import format_sparsity
+
+    seen: dict[str, tuple[str, float]] = {}
+    for key, _, sparsity in _sparsity_uses(cfg):
+        if key.startswith("experiments.forest_grid"):
+            continue
+        name = format_sparsity(sparsity)
+        other = seen.setdefault(name, (key, sparsity))
+        if other[1] != sparsity:
+            raise ConfigError(
+                f"config: {key} = {sparsity} and {other[0]} = {other[1]} would share the path "
+                f"s{name}; sparsities must differ within six significant figures of their percent"
+            )
 
 
 def _sparsity_uses(cfg: dict) -> Iterator[tuple[str, str, float]]:

@@ -33,12 +33,45 @@ def environment() -> dict[str, Any]:
     }
 
 
+class ArtifactError(ValueError):
+    """A stored artifact failed verification on load; the message is one line naming the file."""
+
+
+def _umask() -> int:
+    """The process umask, read without changing it where Linux tells it (os.umask can only be
+    read by setting it, which races with threads creating files meanwhile)."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask
+
+
+def temp_file_beside(path: Path) -> tuple[int, str]:
+    """``mkstemp`` in ``path``'s folder, with the mode a plain ``open(path, "w")`` would give
+    (0o666 & ~umask): mkstemp's private 0600 would survive the rename and hide results from
+    collaborators."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o666 & ~_umask())
+    except BaseException:
+        os.close(fd)
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return fd, tmp
+
+
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
     """Write ``data`` to ``path`` via a temporary file in the same folder, so a crash leaves
     either the old file or the new one, never a partial one."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    fd, tmp = temp_file_beside(path)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-PAPER = "Tomczak 2026, arXiv:2604.10560"
-
 # ---- Table 5: even-spread PSN profiles and random baseline, MNIST, 5 epochs, 5 seeds --------
 TABLE5_SOURCE = "Table 5 (§3.1)"
 TABLE5_COLUMNS = ("quadratic", "exponential", "linear", "bell", "random")
@@ -38,13 +36,6 @@ def table5() -> pd.DataFrame:
 # ---- Dense baselines -------------------------------------------------------------------------
 # (mean, std) in percent
 DENSE_MNIST_5EP = {"mean": 97.81, "std": 0.18, "source": "§3.1 and Table 5 caption (5 epochs)"}
-DENSE_MNIST_5EP_SEED_RANGE = {"min": 97.66, "max": 98.12, "source": "§3.1 (individual seeds)"}
-DENSE_CROSS_DATASET = {
-    "mnist": {"mean": 98.16, "std": 0.12, "source": "§3.2 (10 epochs)"},
-    "fashion_mnist": {"mean": 89.03, "std": 0.27, "source": "§3.2 (10 epochs)"},
-    "emnist_balanced": {"mean": 85.97, "std": 0.15, "source": "§3.2 (20 epochs)"},
-    "forest_cover": {"mean": 95.60, "std": 0.09, "source": "§3.2 (30 epochs)"},
-}
 
 # ---- Table 6: 90% sparsity, four datasets, 5 seeds -------------------------------------------
 TABLE6_SOURCE = "Table 6 (§3.2)"
@@ -111,15 +102,6 @@ COMPARISONS = {
                         "except lognormal CV = 2.5 on Forest Cover)"},
 }
 
-# ---- Profile CVs quoted (§3.1, Table 6 labels) -----------------------------------------------
-PROFILE_CV = {
-    "exponential": {"value": 0.82, "source": "§3.1"},
-    "bell": {"value": 0.66, "source": "§3.1"},
-    "linear": {"value": 0.45, "source": "§3.1"},
-    "quadratic": {"value": 0.25, "source": "§3.1"},
-    "random": {"value": 0.0, "source": "§3.1 (≈ 0)"},
-}
-
 # ---- Gradient hierarchy (abstract, §2.9) -----------------------------------------------------
 GRADIENTS = {
     "structured_ratio_range": {"value": (2.0, 5.0), "source": "abstract (2–5× at hub neurons)"},
@@ -145,29 +127,28 @@ FOREST_GRID = {
     "selected_1024x3": {"value": 95.07, "std": 0.04, "source": "§2.1"},
 }
 
-# ---- Other §3.1 figures ----------------------------------------------------------------------
-MNIST_SWEEP = {
-    "best_minus_final_mean": {"value": 0.04, "source": "§3.1 (mean gap best − final, all runs)"},
-    "best_minus_final_max": {"value": 0.71, "source": "§3.1 (maximum gap best − final)"},
-    "above_97_up_to": {"value": 0.98, "source": "§3.1 (all models > 97% up to 98% sparsity)"},
-    "above_96_at": {"value": 0.99, "source": "§3.1 (all models > 96% at 99% sparsity)"},
-    "cluster_within": {"value": 0.2, "source": "Figure 2 caption (profiles within 0.2% up to 98%)"},
+# ---- RigL (§2.8, §3.3, Table 4, Figure 3) -------------------------------------------------
+TABLE4_SOURCE = "Table 4 (§2.8)"
+# dataset -> {sparsity: equilibrium fan-in CCV reached by RigL, 5 seeds}
+TABLE4 = {
+    "mnist": {0.80: 1.62, 0.90: 2.43, 0.95: 3.48, 0.98: 5.49},
+    "fashion_mnist": {0.80: 1.68, 0.90: 2.52, 0.95: 3.61, 0.98: 5.71},
+    "emnist_balanced": {0.80: 1.68, 0.90: 2.53, 0.95: 3.64, 0.98: 5.69},
+    "forest_cover": {0.80: 1.26, 0.90: 2.10, 0.95: 3.17, 0.98: 5.13},
 }
 
 
-def flat() -> pd.DataFrame:
-    """Every scalar/tuple figure above as one table: group, key, value, std, source."""
-    rows = []
-    for group, table in (("dense_mnist_5ep", {"dense": DENSE_MNIST_5EP}),
-                         ("dense_cross_dataset", DENSE_CROSS_DATASET),
-                         ("multipeak", MULTIPEAK), ("comparisons", COMPARISONS),
-                         ("profile_cv", PROFILE_CV), ("gradients", GRADIENTS),
-                         ("spreading_ablation", SPREADING_ABLATION), ("forest_grid", FOREST_GRID),
-                         ("mnist_sweep", MNIST_SWEEP)):
-        for key, entry in table.items():
-            rows.append({"group": group, "key": key, "value": entry.get("value", entry.get("mean")),
-                         "std": entry.get("std"), "source": entry["source"]})
-    for d, v in CROSS_DATASET_SPREAD.items():
-        rows.append({"group": "cross_dataset_spread", "key": d, "value": v, "std": None,
-                     "source": CROSS_DATASET_SPREAD_SOURCE})
-    return pd.DataFrame(rows)
+def table4_ccv(dataset: str, sparsity: float) -> float | None:
+    """The paper's equilibrium CCV for (dataset, sparsity), None where Table 4 has no cell."""
+    row = TABLE4.get(dataset, {})
+    return next((v for s, v in row.items() if abs(s - sparsity) < 1e-9), None)
+
+
+# §3.3: LN(equil.) − ERK at 90% sparsity, percentage points; Fashion-MNIST over 10 seeds
+RIGL_GAPS = {
+    "fashion_mnist": {"value": 0.16, "p": 0.036, "d": 1.07, "n": 10, "source": "§3.3, abstract"},
+    "emnist_balanced": {"value": 0.43, "source": "§3.3, abstract"},
+    "forest_cover": {"value": 0.49, "source": "§3.3, abstract"},
+}
+RIGL_CROSSOVER_EPOCH = {"value": (10, 12), "source": "§3.3 (LN CV 2.5 overtakes at epoch 10–12)"}
+RIGL_FOREST = {"erk": {"value": 94.27, "source": "§3.3"}, "static": {"value": 94.75, "source": "§3.3"}}

@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from psn.analysis.gradients import READINGS
+from psn.analysis.columns import WHENS
+from psn.model.gradients import READINGS
 
 
 def load_results(path: str | Path) -> dict[str, Any]:
@@ -58,7 +59,7 @@ def model_rows(run: Mapping[str, Any]) -> list[dict[str, Any]]:
         for layer, (s, cv) in enumerate(zip(res["sparsity"], res["fan_in_cv"])):
             row[f"sparsity_l{layer}"] = s
             row[f"fan_in_cv_l{layer}"] = cv
-        for when in ("init", "final"):
+        for when in WHENS:
             ratios = res["gradient_ratio"][when]
             for reading in READINGS:
                 values = ratios[reading] if ratios is not None else None

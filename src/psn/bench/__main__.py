@@ -1,12 +1,12 @@
-"""``python -m psn.bench <name> [args]``: run one benchmark (``masks``; ``train`` when
-``psn.bench.train`` exists). A benchmark is a module ``psn.bench.<name>`` with ``main(argv)``."""
+"""``python -m psn.bench <name> [args]``: run one benchmark (``masks``, ``train``, ``rigl``).
+A benchmark is a module ``psn.bench.<name>`` with ``main(argv)``."""
 
 from __future__ import annotations
 
 import importlib
 import sys
 
-BENCHMARKS = ("masks", "train")
+BENCHMARKS = ("masks", "train", "rigl")
 
 
 def main(argv: list[str] | None = None) -> int:

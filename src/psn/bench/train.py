@@ -4,7 +4,8 @@
 Engine: time per model-step at K = 1, 5, 20 (median of repeats). Naive: one nn.Module with
 masked nn.Linear layers, DataLoader(shuffle=True) over a TensorDataset, torch.optim.Adam, masks
 re-applied after each step. Also the machine's sgemm rate, the fraction of it the engine
-reaches at K=5, and the wall time of the whole paper extrapolated from it.
+reaches at K=5 counting the matmul FLOPs a step runs, and the wall time of the whole paper
+extrapolated from it.
 """
 
 from __future__ import annotations
@@ -51,14 +52,13 @@ def static_runs(config_path: str = "config.yaml") -> list[tuple]:
             for (d, sizes, b, e), runs in sorted(groups.items())]
 
 
-def flops_per_model_step(sizes: list[int], batch: int, exact: bool = False) -> float:
-    """3 matmuls (forward, dX, dW) of 2*B*n_in*n_out each; ``exact`` drops the first layer's
-    dX, which autograd never computes (the input needs no gradient)."""
+def flops_per_model_step(sizes: list[int], batch: int) -> float:
+    """Matmul FLOPs one model-step runs: forward and dW, 2*B*n_in*n_out each, on every layer, and
+    dX on every layer but the first (the input needs no gradient, so none is computed)."""
     pairs = list(zip(sizes[:-1], sizes[1:]))
-    total = sum(3 * 2 * batch * a * b for a, b in pairs)
-    if exact:
-        total -= 2 * batch * pairs[0][0] * pairs[0][1]
-    return float(total)
+    forward = dw = sum(2 * batch * a * b for a, b in pairs)
+    dx = sum(2 * batch * a * b for a, b in pairs[1:])
+    return float(forward + dw + dx)
 
 
 def _median_time(fn: Callable[[], None], repeats: int) -> float:
@@ -82,10 +82,10 @@ def _min_time(fn: Callable[[], None], repeats: int) -> float:
 
 
 def sgemm_rate(repeats: int = 7) -> float:
-    """GFLOP/s of torch.mm on the shapes one training step runs (forward, dX, dW); the best of
-    ``repeats`` timings per shape, i.e. the machine's capability, so the fraction is conservative."""
-    shapes = [(BATCH, 784, 1024), (BATCH, 1024, 1024), (BATCH, 1024, 784), (1024, BATCH, 1024),
-              (1024, BATCH, 784)]
+    """GFLOP/s of torch.mm on the hidden layers' shapes one training step runs (forward and dW of
+    both, dX of the second; the first layer's dX is never run); the best of ``repeats`` timings
+    per shape, i.e. the machine's capability, so the fraction is conservative."""
+    shapes = [(BATCH, 784, 1024), (BATCH, 1024, 1024), (1024, BATCH, 1024), (1024, BATCH, 784)]
     flops = secs = 0.0
     for m, k, n in shapes:
         a, b = torch.randn(m, k), torch.randn(k, n)
@@ -173,7 +173,7 @@ def main(argv: list[str] | None = None) -> None:
     # the machine is shared and the first timings in a process run slow: measure sgemm before
     # and after the engine runs and keep the higher (conservative) rate
     gemm_before = sgemm_rate()
-    fl, fl_exact = flops_per_model_step(SIZES, BATCH), flops_per_model_step(SIZES, BATCH, exact=True)
+    fl = flops_per_model_step(SIZES, BATCH)
     per_k = {k: engine_time(k, max(2, args.steps if k < 20 else args.steps // 2), args.repeats)
              for k in args.ks}
     naive = naive_time(max(4, args.steps * 2), args.repeats)
@@ -181,11 +181,11 @@ def main(argv: list[str] | None = None) -> None:
     gemm = max(gemm_before, gemm_after)
     print(f"sgemm rate: {gemm:.1f} GFLOP/s (torch.mm on the step's shapes; best of before "
           f"{gemm_before:.1f} / after {gemm_after:.1f})")
-    print(f"FLOPs per model-step: {fl / 1e9:.3f} G (3x2xBxsum n_in n_out); "
-          f"{fl_exact / 1e9:.3f} G actually run (no dX for layer 1)")
+    print(f"matmul FLOPs run per model-step: {fl / 1e9:.3f} G (forward and dW on every layer, "
+          "dX on all but the first); GFLOP/s below count these")
     for k, t in per_k.items():
         print(f"engine K={k:>2}: {t * 1e3:7.2f} ms/model-step, {fl / t / 1e9:6.1f} GFLOP/s, "
-              f"{fl / t / 1e9 / gemm:.1%} of sgemm ({fl_exact / t / 1e9 / gemm:.1%} counting FLOPs run)")
+              f"{fl / t / 1e9 / gemm:.1%} of sgemm")
     print(f"naive loop:  {naive * 1e3:7.2f} ms/model-step, {fl / naive / 1e9:6.1f} GFLOP/s, "
           f"{fl / naive / 1e9 / gemm:.1%} of sgemm: both are GEMM-bound on CPU, so no engine can beat "
           f"it by more than sgemm/naive = {gemm / (fl / naive / 1e9):.2f}x here")

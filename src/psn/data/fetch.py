@@ -16,7 +16,6 @@ import json
 import os
 import shutil
 import socket
-import tempfile
 import urllib.error
 import urllib.request
 import zipfile
@@ -28,7 +27,7 @@ import numpy as np
 
 from psn.data.formats import DataError, Decoded, decode_raw_file
 from psn.data.sources import TABLE, DatasetSpec, RawFile, Source, get_spec
-from psn.provenance import atomic_write_json
+from psn.provenance import atomic_write_json, temp_file_beside
 
 MANIFEST = "manifest.json"
 Log = Callable[[str], None]
@@ -181,7 +180,7 @@ def _extract_member(archive: Path, member: str, out: Path) -> None:
 
 
 def _temp_in(folder: Path, name: str) -> Path:
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=folder)
+    fd, tmp = temp_file_beside(folder / name)
     os.close(fd)
     return Path(tmp)
 

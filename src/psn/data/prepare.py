@@ -18,7 +18,6 @@ import hashlib
 import json
 import math
 import os
-import tempfile
 import time
 import zipfile
 from fractions import Fraction
@@ -38,7 +37,7 @@ from psn.data.sources import (
     DatasetSpec,
     get_spec,
 )
-from psn.provenance import versions
+from psn.provenance import ArtifactError, temp_file_beside, versions
 
 NORMALISATIONS = ("unit", "standardise")
 ARRAYS = ("x_train", "y_train", "x_test", "y_test")
@@ -148,7 +147,7 @@ def write_artifact(out_path: str | os.PathLike, arrays: dict[str, np.ndarray], m
     out_path.parent.mkdir(parents=True, exist_ok=True)
     entries = dict(arrays)
     entries["meta"] = np.array(json.dumps(meta, sort_keys=True, indent=1))
-    fd, tmp = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".part", dir=out_path.parent)
+    fd, tmp = temp_file_beside(out_path)
     os.close(fd)
     try:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
@@ -166,9 +165,36 @@ def write_artifact(out_path: str | os.PathLike, arrays: dict[str, np.ndarray], m
 
 
 def load_prepared(path: str | os.PathLike) -> dict[str, np.ndarray]:
-    """x_train, y_train, x_test, y_test of a prepared artifact."""
-    with np.load(path, allow_pickle=False) as npz:
-        return {k: npz[k] for k in ARRAYS}
+    """x_train, y_train, x_test, y_test of a prepared artifact, verified: each array must match
+    the shape, dtype and SHA-256 the artifact's own metadata records, and every label lie in
+    [0, n_classes); a damaged, edited or relabelled file raises ``ArtifactError`` naming it."""
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            arrays = {k: npz[k] for k in ARRAYS}
+            meta = json.loads(str(npz["meta"][()]))
+        _verify_prepared(path, arrays, meta)
+    except (ArtifactError, FileNotFoundError):
+        raise
+    except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as exc:
+        reason = " ".join(f"{type(exc).__name__}: {exc}".split())
+        raise ArtifactError(f"{path}: unreadable prepared data ({reason})") from None
+    return arrays
+
+
+def _verify_prepared(path, arrays: dict[str, np.ndarray], meta: dict) -> None:
+    if meta.get("format") != ARTIFACT_FORMAT:
+        raise ArtifactError(f"{path}: not a {ARTIFACT_FORMAT} artifact (format {meta.get('format')!r})")
+    for key, a in arrays.items():
+        rec = meta["arrays"][key]
+        if [list(a.shape), a.dtype.name, array_sha256(a)] != [rec["shape"], rec["dtype"], rec["sha256"]]:
+            raise ArtifactError(f"{path}: {key} is not the array its metadata records (shape, dtype "
+                                "or SHA-256 differ): the file was damaged or edited after preparing")
+    n_classes = int(meta["n_classes"])
+    for key in ("y_train", "y_test"):
+        bad = np.flatnonzero((arrays[key] < 0) | (arrays[key] >= n_classes))
+        if bad.size:
+            raise ArtifactError(f"{path}: {key}[{bad[0]}] is label {arrays[key][bad[0]]}, outside "
+                                f"[0, {n_classes})")
 
 
 def load_meta(path: str | os.PathLike) -> dict:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from psn.masks.fanin import STREAM_PROFILE, STREAM_SPREAD, fan_in, rng_for
+from psn.masks.fanin import fan_in, random_baseline_mask
 from psn.masks.profiles import BASELINES
+from psn.masks.seeding import STREAM_SPREAD, resolve_seed, rng_for
 from psn.masks.spreading import SPREADS
 
 
@@ -26,16 +27,10 @@ def make_mask_array(
     """``make_mask`` as a numpy bool array (n_out, n_in)."""
     if spread not in SPREADS:
         raise ValueError(f"unknown spread {spread!r}; known: {sorted(SPREADS)}")
-    if isinstance(seed, torch.Generator):  # one integer seed from it, then the int path
-        seed = int(torch.randint(0, 2**62, (1,), generator=seed).item())
+    seed = resolve_seed(seed)  # a torch Generator gives one integer: both streams derive from it
     if profile in BASELINES:  # Erdős–Rényi: positions are the mask; `spread` does not apply
-        from psn.masks.erk import erdos_renyi_array
-        from psn.masks.fanin import check_sparsity
-
-        check_sparsity(n_in, sparsity, f_min, enforce_s_max=enforce_s_max)
-        if params:
-            raise TypeError(f"profile 'random' takes no parameters, got {sorted(params)}")
-        return erdos_renyi_array(n_in, n_out, 1.0 - sparsity, rng=rng_for(seed, STREAM_PROFILE), f_min=f_min)
+        return random_baseline_mask(n_in, n_out, sparsity, f_min=f_min, seed=seed,
+                                    enforce_s_max=enforce_s_max, **params)
     f = fan_in(
         n_in, n_out, sparsity, profile, f_min=f_min, rounding=rounding, seed=seed, enforce_s_max=enforce_s_max, **params
     )
@@ -82,8 +77,3 @@ def make_mask(
             **params,
         )
     )
-
-
-def mask_depends_on_seed(profile: str, spread: str) -> bool:
-    """Whether different seeds give different masks (else one mask serves every seed)."""
-    return profile in ("random", "lognormal") or spread == "random"

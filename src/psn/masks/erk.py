@@ -14,7 +14,7 @@ from typing import Sequence
 
 import numpy as np
 
-from psn.masks.fanin import STREAM_PROFILE, rng_for
+from psn.masks.seeding import STREAM_PROFILE, rng_for
 
 
 def _budget(layer_shapes, sparsity, dense_output, include_dense_output):

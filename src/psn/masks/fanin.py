@@ -8,7 +8,7 @@
 - ``lognormal`` / ``powerlaw``: shape parameter (σ, γ) chosen so the CCV after clamping hits
   ``ccv``; λ by bisection so the clamped mean is n(1−s); then cumulative rounding (total exact)
   and a descending sort. Both searches use common random numbers, so they are monotone.
-- ``random``: unstructured Erdős–Rényi mask (``erk.erdos_renyi_mask``); its fan-in is the
+- ``random``: unstructured Erdős–Rényi mask (``random_baseline_mask``); its fan-in is the
   realised row counts for that seed.
 """
 
@@ -18,13 +18,13 @@ import warnings
 
 import numpy as np
 
+from psn.masks.erk import erdos_renyi_array
 from psn.masks.profiles import BASELINES, PROFILE_INFO, profile_values, standard_normals_desc
+from psn.masks.seeding import STREAM_PROFILE, rng_for
 
 ROUNDINGS = ("ceil", "floor", "exact")
 # Relative slack before ⌈·⌉/⌊·⌋ so that λP = 79.000000000001 (float noise) is not taken as 80.
 _ROUND_EPS = 1e-9
-# Streams derived from one integer seed: profile draws and input spreading never share numbers.
-STREAM_PROFILE, STREAM_SPREAD = 0, 1
 
 
 def s_max(n_in: int, f_min: int = 1) -> float:
@@ -51,29 +51,6 @@ def check_sparsity(n_in: int, sparsity: float, f_min: int = 1, *, enforce_s_max:
         raise ValueError(
             f"sparsity={sparsity} exceeds S_max={smax:.6g} = 1 - f_min/n_in for n_in={n_in}, f_min={f_min} (Eq. 7)"
         )
-
-
-def rng_for(seed, stream: int) -> np.random.Generator:
-    """A numpy Generator for one stream of ``seed`` (int, None → 0, Generator, or torch.Generator).
-
-    An explicit ``numpy.random.Generator`` is used as is (callers draw profile numbers first,
-    spreading numbers second); a ``torch.Generator`` contributes one 63-bit integer seed.
-    """
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if seed is None:
-        seed = 0
-    if not isinstance(seed, (int, np.integer)):  # torch.Generator, without importing torch here
-        import torch
-
-        if isinstance(seed, torch.Generator):
-            seed = int(torch.randint(0, 2**62, (1,), generator=seed).item())
-        else:
-            raise TypeError(f"seed must be an int, None, numpy or torch Generator; got {type(seed).__name__}")
-    if seed < 0:
-        raise ValueError(f"seed must be non-negative, got {seed}")
-    # Stream 0 is default_rng(seed) itself, so lognormal draws are documented as default_rng(seed).
-    return np.random.default_rng(int(seed) if stream == STREAM_PROFILE else [int(seed), stream])
 
 
 def ccv(f: np.ndarray) -> float:
@@ -119,11 +96,8 @@ def fan_in(
         raise ValueError(f"rounding must be one of {ROUNDINGS}, got {rounding!r}")
     fbar = n_in * (1.0 - sparsity)
     if profile in BASELINES:  # "random": Erdős–Rényi, fan-in realised by the mask
-        from psn.masks.erk import erdos_renyi_array
-
-        if params:
-            raise TypeError(f"profile 'random' takes no parameters, got {sorted(params)}")
-        mask = erdos_renyi_array(n_in, n_out, 1.0 - sparsity, rng=rng_for(seed, STREAM_PROFILE), f_min=f_min)
+        mask = random_baseline_mask(n_in, n_out, sparsity, f_min=f_min, seed=seed,
+                                    enforce_s_max=enforce_s_max, **params)
         return mask.sum(axis=1, dtype=np.int64)
     if profile not in PROFILE_INFO:
         raise ValueError(f"unknown profile {profile!r}; known: {sorted(PROFILE_INFO) + list(BASELINES)}")
@@ -142,6 +116,17 @@ def fan_in(
         return cumulative_round(np.clip(x, f_min, n_in))
     r = np.ceil(x * (1 - _ROUND_EPS)) if rounding == "ceil" else np.floor(x * (1 + _ROUND_EPS))
     return np.clip(r, f_min, n_in).astype(np.int64)  # Eq. 6, then clamp to [f_min, n]
+
+
+def random_baseline_mask(
+    n_in: int, n_out: int, sparsity: float, *, f_min: int = 1, seed=None, enforce_s_max: bool = True, **params
+) -> np.ndarray:
+    """The ``random`` profile: an Erdős–Rényi (n_out, n_in) bool array with round((1−s)·n·m)
+    weights, rows below ``f_min`` topped up. Its row counts are that profile's fan-in."""
+    check_sparsity(n_in, sparsity, f_min, enforce_s_max=enforce_s_max)
+    if params:
+        raise TypeError(f"profile 'random' takes no parameters, got {sorted(params)}")
+    return erdos_renyi_array(n_in, n_out, 1.0 - sparsity, rng=rng_for(seed, STREAM_PROFILE), f_min=f_min)
 
 
 # --- lognormal / power-law: CCV-targeted shapes ------------------------------------------------

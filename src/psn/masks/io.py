@@ -14,12 +14,13 @@ import io
 import json
 import re
 import zipfile
+import zlib
 from os import PathLike
 
 import numpy as np
 
 from psn.masks.stats import as_bool_array
-from psn.provenance import _json_default, atomic_write_bytes
+from psn.provenance import ArtifactError, _json_default, atomic_write_bytes
 
 FORMAT, VERSION = "psn-masks", 1
 META_KEY = "__meta__"
@@ -62,14 +63,27 @@ def save_masks(path: str | PathLike, masks: dict, meta: dict | None = None) -> N
 
 
 def load_masks(path: str | PathLike) -> tuple[dict[str, np.ndarray], dict]:
-    """(masks as numpy bool arrays, meta) from ``save_masks`` output; never unpickles."""
-    with np.load(path, allow_pickle=False) as z:
-        header = json.loads(z[META_KEY].tobytes().decode())
-        if header.get("format") != FORMAT or header.get("version") != VERSION:
-            raise ValueError(f"{path}: not a {FORMAT} v{VERSION} file")
-        masks = {}
-        for key, shape in header["shapes"].items():
-            n = int(np.prod(shape))
-            bits = np.unpackbits(z[key], count=n)
-            masks[key] = bits.astype(bool).reshape(shape)
-    return masks, header["meta"]
+    """(masks as numpy bool arrays, meta) from ``save_masks`` output; never unpickles. Each
+    member is checked against its zip CRC-32 and each mask against its header's shape (packed
+    length, zero padding bits); a file that fails raises ``ArtifactError`` naming it."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            header = json.loads(z[META_KEY].tobytes().decode())
+            if header.get("format") != FORMAT or header.get("version") != VERSION:
+                raise ArtifactError(f"{path}: not a {FORMAT} v{VERSION} file")
+            masks = {key: _unpack(path, key, z[key], shape) for key, shape in header["shapes"].items()}
+        return masks, header["meta"]
+    except (ArtifactError, FileNotFoundError):
+        raise
+    except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+        reason = " ".join(f"{type(exc).__name__}: {exc}".split())
+        raise ArtifactError(f"{path}: corrupt mask artifact ({reason})") from None
+
+
+def _unpack(path, key: str, packed: np.ndarray, shape: list[int]) -> np.ndarray:
+    n = int(np.prod(shape))
+    pad = (1 << (-n % 8)) - 1  # the last byte's unused low bits, zero as np.packbits leaves them
+    if packed.dtype != np.uint8 or packed.shape != ((n + 7) // 8,) or (n and packed[-1] & pad):
+        raise ArtifactError(f"{path}: corrupt mask artifact ({key} holds {packed.size} bytes, "
+                            f"not the {n} bits of shape {shape} its header records)")
+    return np.unpackbits(packed, count=n).astype(bool).reshape(shape)

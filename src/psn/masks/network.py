@@ -42,6 +42,19 @@ def network_masks(
     ]
 
 
+def network_stats_table(masks_by_seed: dict[int, list[torch.Tensor]], *, arch: str, condition: str,
+                        spread: str, target_sparsity: float):
+    """A pandas DataFrame, one row per (seed, layer) in the order given: the labels, seed,
+    layer, then ``mask_stats`` of that mask."""
+    import pandas as pd
+
+    from psn.masks.stats import mask_stats
+
+    labels = {"arch": arch, "condition": condition, "spread": spread, "target_sparsity": target_sparsity}
+    return pd.DataFrame([{**labels, "seed": seed, "layer": layer, **mask_stats(mask)}
+                         for seed, masks in masks_by_seed.items() for layer, mask in enumerate(masks)])
+
+
 def save_network_masks(path, masks_by_seed: dict[int, list[torch.Tensor]], meta: dict) -> None:
     """Store the masks of several seeds in one artifact; a mask identical to one already stored
     (deterministic profiles with even spreading give every seed the same mask) is stored once

@@ -31,7 +31,7 @@ def derive_seed(seed: int, purpose: str, *keys: int) -> int:
     return int((int(state[0]) << 31) ^ int(state[1])) & ((1 << 63) - 1)
 
 
-def _std_mean_fan_in(mask: torch.Tensor | None, n_in: int) -> torch.Tensor | float:
+def _std_mean_fan_in(mask: torch.Tensor | None, n_in: int) -> float:
     # Eq. 9: sigma_w^2 = 2 / ((1 - s_actual) n_in) = 2 / mean fan-in
     if mask is None:
         return (2.0 / n_in) ** 0.5
@@ -40,7 +40,7 @@ def _std_mean_fan_in(mask: torch.Tensor | None, n_in: int) -> torch.Tensor | flo
 
 
 def _std_per_neuron(mask: torch.Tensor | None, n_in: int) -> torch.Tensor | float:
-    # ablation (§2.5): sigma_i^2 = 2 / f_i, rows with no inputs are all zero anyway
+    # ablation (§2.5): sigma_i^2 = 2 / f_i; a row with no inputs (all masked) counts as f_i = 1
     if mask is None:
         return (2.0 / n_in) ** 0.5
     fan_in = mask.sum(dim=1, keepdim=True).clamp(min=1).float()
@@ -53,15 +53,26 @@ _STD: dict[str, Callable[[torch.Tensor | None, int], torch.Tensor | float]] = {
 }
 
 
+def init_std(mask: torch.Tensor | None, n_in: int, init: str = "mean_fan_in") -> torch.Tensor | float:
+    """He std of a layer with ``n_in`` inputs and bool mask (out, in) (None: dense).
+
+    ``"mean_fan_in"`` (Eq. 9, the paper's): one float, sqrt(2 / mean fan-in);
+    ``"per_neuron"`` (the §2.5 ablation): an (out, 1) float32 column, sqrt(2 / f_i) per row.
+    A dense layer gets sqrt(2 / n_in) either way.
+    """
+    if init not in _STD:
+        raise ValueError(f"unknown init {init!r}; choose one of {INITS}")
+    return _STD[init](mask, n_in)
+
+
 def init_weight(
     n_out: int, n_in: int, mask: torch.Tensor | None, seed: int, layer: int, init: str = "mean_fan_in"
 ) -> torch.Tensor:
     """Weight (n_out, n_in) of one model's layer: N(0, std^2) drawn dense, then zeroed off the mask."""
-    if init not in _STD:
-        raise ValueError(f"unknown init {init!r}; choose one of {INITS}")
+    std = init_std(mask, n_in, init)
     gen = torch.Generator(device="cpu").manual_seed(derive_seed(seed, "init", layer))
     w = torch.randn(n_out, n_in, generator=gen, dtype=torch.float32)
-    w = w * _STD[init](mask, n_in)
+    w = w * std
     if mask is not None:
         w = w * mask.to(torch.float32)
     return w

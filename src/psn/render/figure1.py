@@ -7,7 +7,6 @@ PNG and PDF carry no timestamp or software version, so the same inputs give the 
 
 from __future__ import annotations
 
-import io
 from os import PathLike
 
 import matplotlib
@@ -18,7 +17,7 @@ import numpy as np  # noqa: E402
 import seaborn as sns  # noqa: E402
 
 from psn.masks import PAPER_PROFILES, ccv, fan_in, make_mask  # noqa: E402
-from psn.provenance import atomic_write_bytes  # noqa: E402
+from psn.render.io import save_figure  # noqa: E402
 
 LOGNORMAL_CCVS = (0.5, 1.0, 1.5, 2.0, 2.5)
 MULTIPEAK_KS = (1, 2, 3, 5, 10, 20, 50)
@@ -81,9 +80,5 @@ def render_figure1(
         ax.legend(fontsize=7)
         fig.suptitle(f"PSN at {sparsity:.0%} sparsity, {n_in}→{n_out} layer")
         fig.tight_layout()
-        for path, fmt, meta in ((out_png, "png", {"Software": None}), (out_pdf, "pdf", {"CreationDate": None, "Producer": None})):
-            buf = io.BytesIO()
-            fig.savefig(buf, format=fmt, dpi=dpi, metadata=meta)
-            atomic_write_bytes(path, buf.getvalue())
-        plt.close(fig)
+        save_figure(fig, out_png, out_pdf, dpi)
     return d

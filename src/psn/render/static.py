@@ -9,9 +9,7 @@ file is written atomically, so the same inputs give the same bytes.
 
 from __future__ import annotations
 
-import io
-from collections.abc import Mapping
-from os import PathLike
+from collections.abc import Callable, Mapping
 
 import matplotlib
 
@@ -22,29 +20,19 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
 from psn.analysis import published as pub  # noqa: E402
-from psn.analysis import static as st  # noqa: E402
-from psn.provenance import atomic_write_bytes  # noqa: E402
-from psn.render.table3 import to_markdown, write_csv  # noqa: E402
+from psn.analysis.comparisons import comparisons  # noqa: E402
+from psn.analysis.static import (STATIC_COMPARISONS, forest_grid, gradient_points, gradient_table,  # noqa: E402
+                                 multipeak_summary, spreading_ablation)
+from psn.analysis.tables import relative_to_dense, table5, table5_wide, table6, table6_wide  # noqa: E402
+from psn.model.gradients import READINGS  # noqa: E402
+from psn.render.io import Path, save_figure, to_markdown, write_csv, write_text  # noqa: E402
 
-Path = str | PathLike
 NOT_IN_CONFIG = "experiment not in this config"
 DATASET_LABELS = {"mnist": "MNIST", "fashion_mnist": "Fashion", "emnist_balanced": "EMNIST",
                   "forest_cover": "Forest"}
 
 
-# ---- writing -------------------------------------------------------------------------------------
-
-def save_figure(fig, png: Path | None, pdf: Path | None, dpi: int = 150) -> None:
-    """PNG and PDF without timestamps or software versions, each written atomically."""
-    for path, fmt, meta in ((png, "png", {"Software": None}),
-                            (pdf, "pdf", {"CreationDate": None, "Producer": None})):
-        if path is None:
-            continue
-        buf = io.BytesIO()
-        fig.savefig(buf, format=fmt, dpi=dpi, metadata=meta)
-        atomic_write_bytes(path, buf.getvalue())
-    plt.close(fig)
-
+# ---- placeholders and cells ------------------------------------------------------------------
 
 def placeholder_figure(png: Path | None, pdf: Path | None, title: str, experiment: str) -> None:
     with sns.axes_style("white"):
@@ -57,10 +45,6 @@ def placeholder_figure(png: Path | None, pdf: Path | None, title: str, experimen
 
 def placeholder_table(experiment: str) -> pd.DataFrame:
     return pd.DataFrame([{"experiment": experiment, "note": NOT_IN_CONFIG}])
-
-
-def write_text(path: Path, text: str) -> None:
-    atomic_write_bytes(path, text.encode())
 
 
 def _fmt(v, spec=".2f") -> str:
@@ -85,6 +69,16 @@ def _present(models: pd.DataFrame | None) -> bool:
     return models is not None and len(models) > 0
 
 
+def _write_table(long: pd.DataFrame | None, experiment: str, markdown: Callable[[pd.DataFrame | None], str],
+                 csv: Path | None, md: Path | None) -> pd.DataFrame | None:
+    """``long`` (a placeholder naming ``experiment`` when None) to ``csv``, ``markdown(long)`` to ``md``."""
+    if csv is not None:
+        write_csv(long if long is not None else placeholder_table(experiment), csv)
+    if md is not None:
+        write_text(md, markdown(long))
+    return long
+
+
 # ---- Table 5 and Figure 2a ----------------------------------------------------------------------
 
 def table5_markdown(long: pd.DataFrame | None) -> str:
@@ -94,7 +88,7 @@ def table5_markdown(long: pd.DataFrame | None) -> str:
         head = f"_mnist_sweep: {NOT_IN_CONFIG}; the paper's Table 5 in brackets._\n\n"
     else:
         head = ""
-    wide = st.table5_wide(long[long["column"] != "dense"])
+    wide = table5_wide(long[long["column"] != "dense"])
     out = pd.DataFrame({"Sparsity": [f"{s:g}%" for s in wide["sparsity (%)"]]})
     for col in pub.TABLE5_COLUMNS:
         out[col.capitalize()] = [_ours_paper(o, p) for o, p in zip(wide[col], wide[f"{col} (paper)"])]
@@ -113,12 +107,7 @@ def table5_markdown(long: pd.DataFrame | None) -> str:
 
 
 def render_table5(sweep: pd.DataFrame | None, csv: Path | None, md: Path | None) -> pd.DataFrame | None:
-    long = st.table5(sweep) if _present(sweep) else None
-    if csv is not None:
-        write_csv(long if long is not None else placeholder_table("mnist_sweep"), csv)
-    if md is not None:
-        write_text(md, table5_markdown(long))
-    return long
+    return _write_table(table5(sweep) if _present(sweep) else None, "mnist_sweep", table5_markdown, csv, md)
 
 
 def render_fig2a(sweep: pd.DataFrame | None, png: Path | None, pdf: Path | None, spread: str = "even") -> None:
@@ -129,7 +118,7 @@ def render_fig2a(sweep: pd.DataFrame | None, png: Path | None, pdf: Path | None,
         return placeholder_figure(png, pdf, title, "mnist_sweep")
     names = ", ".join(DATASET_LABELS.get(d, d) for d in sorted(set(sweep["dataset"])))
     title = f"Figure 2a: {names} accuracy vs sparsity"
-    long = st.table5(sweep, spread)
+    long = table5(sweep, spread)
     long = long[long["column"] != "dense"]
     sparsities = sorted(set(long.loc[long["n"] > 0, "sparsity"])) or sorted(set(long["sparsity"]))
     xpos = {s: i for i, s in enumerate(sparsities)}
@@ -143,7 +132,7 @@ def render_fig2a(sweep: pd.DataFrame | None, png: Path | None, pdf: Path | None,
             ax.errorbar(x, g["mean"], yerr=g["std"].fillna(0), color=c, marker="o", ms=4, lw=1.2,
                         capsize=2, label=label, ls="-" if col != "random" else "--")
             ax.scatter(x, g["paper"], color=c, marker="x", s=18, zorder=3)
-        dense = st.table5(sweep, spread)
+        dense = table5(sweep, spread)
         dense = dense[dense["column"] == "dense"].iloc[0]
         if np.isfinite(dense["mean"]):
             ax.axhline(dense["mean"], color="k", lw=0.8, ls=":", label=f"dense ({dense['mean']:.2f})")
@@ -163,7 +152,7 @@ def table6_markdown(long: pd.DataFrame | None) -> str:
         head = f"_cross_dataset: {NOT_IN_CONFIG}; the paper's Table 6 in brackets._\n\n"
     else:
         head = ""
-    wide = st.table6_wide(long)
+    wide = table6_wide(long)
     datasets = list(dict.fromkeys(long["dataset"]))
     out = pd.DataFrame({"Profile (CV)": wide["profile"], "spread": wide["spread"]})
     for d in datasets:
@@ -175,19 +164,14 @@ def table6_markdown(long: pd.DataFrame | None) -> str:
 
 
 def render_table6(cross: pd.DataFrame | None, csv: Path | None, md: Path | None) -> pd.DataFrame | None:
-    long = st.table6(cross) if _present(cross) else None
-    if csv is not None:
-        write_csv(long if long is not None else placeholder_table("cross_dataset"), csv)
-    if md is not None:
-        write_text(md, table6_markdown(long))
-    return long
+    return _write_table(table6(cross) if _present(cross) else None, "cross_dataset", table6_markdown, csv, md)
 
 
 def render_fig2c(cross: pd.DataFrame | None, png: Path | None, pdf: Path | None, sparsity: float = 0.9) -> None:
     """Accuracy relative to dense at 90% per dataset, one marker per profile (filled: ours
     ± std; hollow: the paper's Table 6)."""
     title = f"Figure 2c: accuracy relative to dense at {sparsity:.0%}"
-    rel = st.relative_to_dense(cross, sparsity) if _present(cross) else None
+    rel = relative_to_dense(cross, sparsity) if _present(cross) else None
     if rel is None or rel.empty:
         return placeholder_figure(png, pdf, title, "cross_dataset")
     datasets = list(dict.fromkeys(rel["dataset"]))
@@ -225,7 +209,7 @@ def render_fig2b(mp: pd.DataFrame | None, png: Path | None, pdf: Path | None) ->
         return placeholder_figure(png, pdf, title, "multipeak")
     names = ", ".join(DATASET_LABELS.get(d, d) for d in sorted(set(mp["dataset"])))
     title = f"Figure 2b: multi-peak interpolation ({names})"
-    s = st.multipeak_summary(mp)
+    s = multipeak_summary(mp)
     betas = sorted(s["beta"].dropna().unique())
     with sns.axes_style("whitegrid"), sns.plotting_context("paper"):
         fig, (a1, a2) = plt.subplots(1, 2, figsize=(9, 3.6))
@@ -254,7 +238,7 @@ def render_fig2b(mp: pd.DataFrame | None, png: Path | None, pdf: Path | None) ->
 
 def render_multipeak_table(mp: pd.DataFrame | None, csv: Path | None) -> None:
     if csv is not None:
-        write_csv(st.multipeak_summary(mp) if _present(mp) else placeholder_table("multipeak"), csv)
+        write_csv(multipeak_summary(mp) if _present(mp) else placeholder_table("multipeak"), csv)
 
 
 # ---- Gradient hierarchy ----------------------------------------------------------------------------
@@ -272,7 +256,7 @@ def render_gradients(models_by_set: Mapping[str, pd.DataFrame | None], png: Path
         if md is not None:
             write_text(md, f"_mnist_sweep, multipeak: {NOT_IN_CONFIG}._\n")
         return None
-    table = st.gradient_table(sets)
+    table = gradient_table(sets)
     if csv is not None:
         write_csv(table, csv)
     if md is not None:
@@ -280,10 +264,10 @@ def render_gradients(models_by_set: Mapping[str, pd.DataFrame | None], png: Path
     with sns.axes_style("whitegrid"), sns.plotting_context("paper"):
         fig, axes = plt.subplots(1, 2, figsize=(9, 3.8))
         colors = sns.color_palette("tab10", len(sets))
-        for ax, reading in zip(axes, st.READINGS):
+        for ax, reading in zip(axes, READINGS):
             col = f"grad_ratio_{when}_{reading}"
             for (name, models), c in zip(sets.items(), colors):
-                pts = st.gradient_points(models, "configuration")
+                pts = gradient_points(models, "configuration")
                 if col not in pts:
                     continue
                 r = table[(table["kind"] == "pearson") & (table["set"] == name) & (table["unit"] == "configuration")
@@ -343,7 +327,7 @@ def comparisons_markdown(table: pd.DataFrame) -> str:
 
 
 def render_comparisons(models_by_experiment: Mapping[str, pd.DataFrame], csv: Path | None, md: Path | None) -> pd.DataFrame:
-    table = st.comparisons({k: v for k, v in models_by_experiment.items() if _present(v)})
+    table = comparisons({k: v for k, v in models_by_experiment.items() if _present(v)}, STATIC_COMPARISONS)
     if csv is not None:
         write_csv(table if len(table) else placeholder_table("mnist_sweep, cross_dataset, multipeak, spreading_ablation"), csv)
     if md is not None:
@@ -353,12 +337,12 @@ def render_comparisons(models_by_experiment: Mapping[str, pd.DataFrame], csv: Pa
 
 def render_ablation(abl: pd.DataFrame | None, csv: Path | None) -> None:
     if csv is not None:
-        write_csv(st.spreading_ablation(abl) if _present(abl) else placeholder_table("spreading_ablation"), csv)
+        write_csv(spreading_ablation(abl) if _present(abl) else placeholder_table("spreading_ablation"), csv)
 
 
 def render_forest_grid(grid: pd.DataFrame | None, csv: Path | None) -> None:
     if csv is not None:
-        write_csv(st.forest_grid(grid) if _present(grid) else placeholder_table("forest_grid"), csv)
+        write_csv(forest_grid(grid) if _present(grid) else placeholder_table("forest_grid"), csv)
 
 
 # ---- everything ------------------------------------------------------------------------------------

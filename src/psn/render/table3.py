@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from os import PathLike
-
-import numpy as np
 import pandas as pd
 
 from psn.masks import ccv, fan_in, make_mask, mask_stats, s_max
-from psn.provenance import atomic_write_bytes
 
 F_MINS = (1, 5, 10, 20)
 N_INS = (784, 54)
@@ -20,28 +16,6 @@ def smax_table(f_mins=F_MINS, n_ins=N_INS) -> pd.DataFrame:
     """One row per f_min, one column per n_in: S_max = 1 − f_min/n_in (Eq. 7), in percent."""
     rows = [{"f_min": f, **{f"S_max_n{n} (%)": 100 * s_max(n, f) for n in n_ins}} for f in f_mins]
     return pd.DataFrame(rows)
-
-
-def to_markdown(df: pd.DataFrame, floatfmt: str = ".2f") -> str:
-    """A GitHub-flavoured Markdown table (no ``tabulate`` dependency)."""
-
-    def cell(v):
-        if isinstance(v, (float, np.floating)):
-            return "" if np.isnan(v) else format(v, floatfmt)
-        return str(v)
-
-    head = "| " + " | ".join(map(str, df.columns)) + " |"
-    rule = "| " + " | ".join("---" for _ in df.columns) + " |"
-    body = ["| " + " | ".join(cell(v) for v in row) + " |" for row in df.itertuples(index=False)]
-    return "\n".join([head, rule, *body]) + "\n"
-
-
-def write_csv(df: pd.DataFrame, path: str | PathLike) -> None:
-    atomic_write_bytes(path, df.to_csv(index=False, float_format="%.6g", lineterminator="\n").encode())
-
-
-def write_markdown(df: pd.DataFrame, path: str | PathLike, floatfmt: str = ".2f") -> None:
-    atomic_write_bytes(path, to_markdown(df, floatfmt).encode())
 
 
 def published_mask_comparison(n_in: int = 784, n_out: int = 1024, sparsity: float = 0.9, seed: int = 42) -> pd.DataFrame:

@@ -15,6 +15,7 @@ zero: Adam's update there is 0 / (0 + eps) = 0.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import math
 import os
@@ -27,15 +28,20 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from psn.analysis.gradients import READINGS, gradient_ratio
+from psn.masks.stats import fan_in_stats
+from psn.model.gradients import READINGS, gradient_ratio
 from psn.model.init import INITS, derive_seed
 from psn.model.mlp import BatchedMLP, stack_masks
-from psn.training.checkpoint import load_checkpoint, save_checkpoint
+from psn.training.checkpoint import CheckpointError, load_checkpoint, save_checkpoint, set_aside
 
 LR = 1e-3  # §2.7
 ADAM_BETAS = (0.9, 0.999)
 ADAM_EPS = 1e-8
 PRECISIONS = ("fp32", "tf32", "bf16")
+# A model has diverged once a step's loss is non-finite or above DIVERGENCE_FACTOR * ln(classes):
+# a uniform prediction scores ln(classes) and a learning model stays near or below that, so 100
+# times it is a blow-up (a learning rate far too large), never a slow start.
+DIVERGENCE_FACTOR = 100.0
 
 Callback = Callable[["TrainState", int], None]
 
@@ -283,6 +289,7 @@ def train_group(
     threads: int | None = None,
     precision: str = "fp32",
     checkpoint_path: str | os.PathLike | None = None,
+    fingerprint: Mapping[str, Any] | None = None,
     callback: Callback | None = None,
     log: Callable[[str], None] | None = _stderr_log,
     eval_batch_size: int = 2048,
@@ -292,6 +299,10 @@ def train_group(
 
     ``data``: x_train (N, d) float, y_train (N,) int, x_test, y_test (numpy or torch).
     ``masks[k]``: model k's per-hidden-layer bool masks (out, in), or None for a dense model.
+    ``checkpoint_path``: saved every epoch; resumed only if it verifies and its fingerprint
+    (the settings here, a digest of the masks, and ``fingerprint``: any JSON-able facts of the
+    caller's, such as its input files' SHA-256 and its job settings) equals this run's. A
+    damaged file is set aside, a stale one ignored; either way the run starts fresh.
     With ``return_state`` the final ``TrainState`` (weights, final masks) is returned too.
     """
     if init not in INITS:
@@ -317,20 +328,18 @@ def train_group(
         opt = make_optimizer(params, lr, dev)
         state = TrainState(model, opt, seeds, steps_per_epoch, epochs)
 
-        fingerprint = json.dumps(dict(layer_sizes=layer_sizes, seeds=seeds, batch_size=batch_size,
-                                      lr=lr, init=init, precision=precision, n_train=n,
-                                      n_test=int(x_test.shape[0])), sort_keys=True)
+        run_fingerprint = _fingerprint(
+            dict(layer_sizes=layer_sizes, seeds=seeds, batch_size=batch_size, lr=lr, init=init,
+                 precision=precision, n_train=n, n_test=int(x_test.shape[0]),
+                 masks_sha256=_masks_sha256(model.masks)), fingerprint)
         history: dict[str, list[list[float]]] = {"train_loss": [], "test_accuracy": []}
         diverged_step = torch.full((k,), -1, dtype=torch.long, device=dev)
         seconds = 0.0
         start_epoch = 0
         ratio_idx = epoch_order(seeds, 0, n, dev)[:, :batch_size]  # the batch for the ratios
 
-        ckpt = load_checkpoint(checkpoint_path, dev) if checkpoint_path else None
+        ckpt = _resumable(checkpoint_path, run_fingerprint, dev, log) if checkpoint_path else None
         if ckpt is not None:
-            if ckpt["fingerprint"] != fingerprint:
-                raise ValueError(f"{checkpoint_path} was written by a different run:\n"
-                                 f"{ckpt['fingerprint']}\n!= {fingerprint}")
             model.load_state_dict(ckpt["params"])
             for layer, m in enumerate(ckpt["masks"]):
                 model.set_mask(layer, m)
@@ -344,6 +353,7 @@ def train_group(
         else:
             ratio_init = measure_gradient_ratio(model, x_train[ratio_idx], y_train[ratio_idx], precision)
 
+        loss_bound = DIVERGENCE_FACTOR * math.log(layer_sizes[-1])
         for epoch in range(start_epoch, epochs):
             t0 = time.perf_counter()
             state.epoch = epoch
@@ -352,8 +362,8 @@ def train_group(
             for i in range(steps_per_epoch):
                 idx = order[:, i * batch_size : (i + 1) * batch_size]
                 loss = train_step(state, x_train[idx], y_train[idx], precision, callback)
-                diverged_step = torch.where(torch.isfinite(loss) | (diverged_step >= 0),
-                                            diverged_step, state.step - 1)
+                sane = torch.isfinite(loss) & (loss <= loss_bound)
+                diverged_step = torch.where(sane | (diverged_step >= 0), diverged_step, state.step - 1)
                 loss_sum += loss.double() * idx.shape[1]
 
             acc = evaluate(model, x_test, y_test, chunk=eval_batch_size, precision=precision)
@@ -370,7 +380,7 @@ def train_group(
                 f" diverged {int(dead.sum())}")
             if checkpoint_path:
                 save_checkpoint(checkpoint_path, {
-                    "fingerprint": fingerprint, "epoch": epoch + 1, "step": state.step,
+                    "fingerprint": run_fingerprint, "epoch": epoch + 1, "step": state.step,
                     "seconds": seconds,
                     "params": {name: t.detach().cpu() for name, t in model.state_dict().items()},
                     "masks": [None if m is None else m.cpu() for m in model.masks],
@@ -384,6 +394,64 @@ def train_group(
                            seconds, dict(layer_sizes=layer_sizes, epochs=epochs, batch_size=batch_size,
                                          lr=lr, init=init, precision=precision, device=str(dev)))
     return (results, state) if return_state else results
+
+
+def _masks_sha256(masks: Sequence[torch.Tensor | None]) -> str:
+    """SHA-256 of the stacked masks a run starts from (shapes and bits; None for dense)."""
+    digest = hashlib.sha256()
+    for m in masks:
+        digest.update(b"dense;" if m is None else f"{tuple(m.shape)};".encode())
+        if m is not None:
+            digest.update(m.detach().to("cpu", torch.uint8).contiguous().numpy().tobytes())
+    return digest.hexdigest()
+
+
+def _fingerprint(own: dict[str, Any], caller: Mapping[str, Any] | None) -> str:
+    """JSON text of everything a checkpoint must match: the engine's own settings plus the
+    caller's facts (input hashes, job settings, a callback's settings)."""
+    caller = dict(caller or {})
+    clash = sorted(own.keys() & caller.keys())
+    if clash:
+        raise ValueError(f"fingerprint keys {clash} are the engine's own; name them differently")
+    try:
+        return json.dumps({**own, **caller}, sort_keys=True, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"fingerprint must be JSON-able: {exc}") from None
+
+
+def _differences(old: str, new: str) -> list[str]:
+    """Dotted keys whose values differ between two fingerprints."""
+    def flat(obj: Any, prefix: str = "") -> dict[str, Any]:
+        if not isinstance(obj, dict) or not obj:
+            return {prefix: obj}
+        out: dict[str, Any] = {}
+        for k, sub in obj.items():
+            out.update(flat(sub, f"{prefix}.{k}" if prefix else str(k)))
+        return out
+
+    try:
+        a, b = flat(json.loads(old)), flat(json.loads(new))
+    except (TypeError, ValueError):
+        return ["unreadable fingerprint"]
+    missing = object()
+    return sorted(key for key in a.keys() | b.keys() if a.get(key, missing) != b.get(key, missing))
+
+
+def _resumable(path: str | os.PathLike, fingerprint: str, device: torch.device,
+               log: Callable[[str], None]) -> dict[str, Any] | None:
+    """The checkpoint at ``path`` if it verifies and this very run wrote it, else None: a
+    damaged file is set aside (renamed, kept), a stale one left for the first epoch to replace."""
+    try:
+        ckpt = load_checkpoint(path, device)
+    except CheckpointError as exc:
+        aside = set_aside(path)
+        log(f"checkpoint {path} is damaged ({exc.reason}); set aside as {aside}; starting fresh")
+        return None
+    if ckpt is not None and ckpt.get("fingerprint") != fingerprint:
+        differs = ", ".join(_differences(str(ckpt.get("fingerprint")), fingerprint))
+        log(f"checkpoint {path} is from a different run ({differs}); starting fresh")
+        return None
+    return ckpt
 
 
 def _to_cpu(obj: Any) -> Any:
@@ -402,11 +470,11 @@ def _results(model: BatchedMLP, state: TrainState, history: dict, diverged_step:
     k = model.k
     fan_in = [model.fan_in(layer).cpu() for layer in range(model.n_hidden)]
     n_in = model.layer_sizes[:-2]
-    sparsity = torch.stack([1.0 - f.double().sum(1) / (f.shape[1] * n) for f, n in zip(fan_in, n_in)], 1)
+    stats = [fan_in_stats(f, n) for f, n in zip(fan_in, n_in)]  # each over (K, out)
+    sparsity = torch.stack([st["sparsity"] for st in stats], 1)
     total = sum(f.shape[1] * n for f, n in zip(fan_in, n_in))
-    overall = 1.0 - torch.stack([f.double().sum(1) for f in fan_in], 1).sum(1) / total
-    # CCV as in psn.masks.fanin.ccv: population std / mean
-    cv = torch.stack([f.double().std(1, correction=0) / f.double().mean(1) for f in fan_in], 1)
+    overall = 1.0 - torch.stack([st["n_active"] for st in stats], 1).sum(1) / total
+    cv = torch.stack([st["cv"] for st in stats], 1)
     out = []
     for j in range(k):
         diverged = int(diverged_step[j]) >= 0

@@ -10,6 +10,8 @@ import time
 from pathlib import Path
 from typing import Iterator
 
+from psn.provenance import ArtifactError
+
 
 @contextlib.contextmanager
 def job_log(path: str | Path | None, name: str) -> Iterator[logging.Logger]:
@@ -46,3 +48,13 @@ def job_log(path: str | Path | None, name: str) -> Iterator[logging.Logger]:
             warn_logger.removeHandler(handler)
             handler.close()
         logging.captureWarnings(False)
+
+
+@contextlib.contextmanager
+def rebuilt_by(rule: str, path: str | Path) -> Iterator[None]:
+    """Append to an ``ArtifactError`` raised inside (a cached file that fails verification) the
+    command that rebuilds ``path``, so the job's one-line error names its remedy."""
+    try:
+        yield
+    except ArtifactError as exc:
+        raise ArtifactError(f"{exc}; rebuild it: snakemake {path} --forcerun {rule}") from None

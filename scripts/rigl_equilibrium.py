@@ -1,0 +1,21 @@
+"""Workflow glue: the equilibrium fan-in CCV of one (dataset, sparsity) cell from its RigL runs."""
+
+import json
+from pathlib import Path
+
+from psn.analysis.equilibrium import equilibrium
+from psn.provenance import atomic_write_json
+from psn.workflow.runtime import job_log
+
+with job_log(snakemake.log[0], "rigl_equilibrium") as log:  # noqa: F821
+    runs = [json.loads(Path(p).read_text()) for p in snakemake.input]  # noqa: F821
+    eq = equilibrium(runs, reading=snakemake.params.reading,  # noqa: F821
+                     tolerance=snakemake.params.tolerance)  # noqa: F821
+    for start, ccv in eq["per_start"].items():
+        log.info("%s: final fan-in CCV per layer %s", start, [round(c, 3) for c in ccv])
+    log.info("equilibrium per layer %s, mean %.3f; spread at t = T_end/2 %s (%s within %.2f)",
+             [round(c, 3) for c in eq["per_layer"]], eq["mean"],
+             [round(s, 3) for s in eq["spread_half"]],
+             "converged" if eq["converged"] else "NOT converged", eq["tolerance"])
+    atomic_write_json(snakemake.output[0], {"cell": dict(snakemake.wildcards.items()), **eq,  # noqa: F821
+                                            "runs": list(snakemake.input)})  # noqa: F821
