@@ -219,12 +219,12 @@ def test_a_changed_equilibrium_reruns_exactly_the_equilibrium_matched_jobs(tiny)
     before, stat = path.read_bytes(), path.stat()
     try:
         path.write_bytes(before.replace(b'"mean"', b'"mean" ', 1))
-        proc = snakemake(tiny, "-n", "--cores", "2", "--quiet", "rules",
-                         "--configfile", REPO / "presets" / "tiny.yaml")
+        proc = snakemake(tiny, "-n", "--cores", "2", "--configfile", REPO / "presets" / "tiny.yaml")
         assert proc.returncode == 0, proc.stderr[-2000:]
         out = proc.stdout + proc.stderr
         counts = job_counts(out)
-        assert counts.pop("train_rigl") == 1 and "ln-equil/s90.json" in out
+        counts.pop("total")
+        assert counts.pop("train_rigl") == 1 and "start=ln-equil," in out
         assert set(counts) <= {"rigl_tables", "render_rigl", "rigl", "all"}
     finally:
         path.write_bytes(before)
