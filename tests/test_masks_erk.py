@@ -65,3 +65,14 @@ def test_erdos_renyi_mask_exact_count_and_seeds():
     assert [tuple(m.shape) for m in masks] == [(1024, 784), (1024, 1024), (10, 1024)]
     assert bool(masks[-1].all())
     assert not np.array_equal(masks[1].numpy()[:, :784], masks[0].numpy())
+
+
+def test_erk_densities_of_the_paper_mlp_by_hand():
+    # 784→1024→1024 at 90%, dense output outside the budget: r_l·N_l = n_in + n_out, so
+    # ε = 0.1·(784·1024 + 1024²) / (1808 + 2048) and d_l = ε·(n_in + n_out)/(n_in·n_out)
+    eps = 0.1 * (784 * 1024 + 1024 * 1024) / (1808 + 2048)
+    d = psn.erk_densities([(784, 1024), (1024, 1024), (1024, 10)], 0.9)
+    assert d[0] == pytest.approx(eps * 1808 / (784 * 1024), rel=1e-12)  # 0.10813
+    assert d[1] == pytest.approx(eps * 2048 / (1024 * 1024), rel=1e-12)  # 0.09378
+    assert d[2] == 1.0
+    assert round(d[0], 5) == 0.10813 and round(d[1], 5) == 0.09378

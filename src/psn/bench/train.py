@@ -27,16 +27,6 @@ BATCH = 128
 DENSITY = 0.10
 H100_FLOPS = 50e12  # assumed effective dense fp32/tf32 rate of one H100
 
-# RigL's runs as assumed here (its stage is not planned yet): (label, layer sizes, batch,
-# n_train, epochs, runs): 4 sparsities x 6 inits x 5 seeds, Fashion-MNIST's 90% with 10 seeds.
-RIGL_RUNS = [
-    ("MNIST RigL 20 ep (assumed)", [784, 1024, 1024, 10], 128, 60_000, 20, 120),
-    ("Fashion RigL 20 ep (assumed)", [784, 1024, 1024, 10], 128, 60_000, 20, 150),
-    ("EMNIST RigL 20 ep (assumed)", [784, 1024, 1024, 47], 128, 112_800, 20, 120),
-    ("Forest RigL 30 ep (assumed)", [54, 1024, 1024, 1024, 7], 256, 464_809, 30, 120),
-]
-
-
 def static_runs(config_path: str = "config.yaml") -> list[tuple]:
     """The static runs the pipeline trains for ``config_path``, from its own plan, grouped by
     (dataset, layer sizes, epochs): (label, layer sizes, batch, n_train, epochs, runs)."""
@@ -49,6 +39,23 @@ def static_runs(config_path: str = "config.yaml") -> list[tuple]:
         key = (job.dataset, job.layer_sizes, job.batch_size, job.epochs)
         groups[key] = groups.get(key, 0) + len(job.seeds)
     return [(f"{d} {format_arch(sizes)} {e} ep", list(sizes), b, DATASETS[d].n_train, e, runs)
+            for (d, sizes, b, e), runs in sorted(groups.items())]
+
+
+def rigl_runs(config_path: str = "config.yaml") -> list[tuple]:
+    """The RigL runs the pipeline trains for ``config_path``, from its own plan, in the same
+    form as ``static_runs`` (a RigL step costs a static one; its updates add a few percent:
+    ``python -m psn.bench rigl``)."""
+    from psn.config import load
+    from psn.data import DATASETS
+    from psn.workflow.plan import format_arch
+    from psn.workflow.rigl_plan import rigl_jobs
+
+    groups: dict[tuple, int] = {}
+    for job in rigl_jobs(load(config_path)).values():
+        key = (job.dataset, job.layer_sizes, job.batch_size, job.epochs)
+        groups[key] = groups.get(key, 0) + len(job.seeds)
+    return [(f"{d} {format_arch(sizes)} RigL {e} ep", list(sizes), b, DATASETS[d].n_train, e, runs)
             for (d, sizes, b, e), runs in sorted(groups.items())]
 
 
@@ -195,9 +202,9 @@ def main(argv: list[str] | None = None) -> None:
 
     rate = fl / per_k[k_ref]  # effective engine FLOP/s, used to scale to the other shapes
     total_runs = total_steps = total_flops = 0.0
-    print(f"paper estimate (static runs from {args.config}'s plan, RigL assumed; "
+    print(f"paper estimate (static and RigL runs from {args.config}'s plan; "
           "model-steps = runs x epochs x ceil(N/B)):")
-    for label, sizes, batch, n_train, epochs, runs in static_runs(args.config) + RIGL_RUNS:
+    for label, sizes, batch, n_train, epochs, runs in static_runs(args.config) + rigl_runs(args.config):
         steps = runs * epochs * -(-n_train // batch)
         flops = steps * flops_per_model_step(sizes, batch)
         total_runs, total_steps, total_flops = total_runs + runs, total_steps + steps, total_flops + flops
