@@ -27,19 +27,27 @@ BATCH = 128
 DENSITY = 0.10
 H100_FLOPS = 50e12  # assumed effective dense fp32/tf32 rate of one H100
 
+def _runs_by_shape(jobs, tag: str) -> list[tuple]:
+    """Training groups summed into (label, layer sizes, batch, n_train, epochs, runs) rows, one
+    per (dataset, layer sizes, batch, epochs)."""
+    from psn.data import DATASETS
+    from psn.workflow.plan import format_arch
+
+    groups: dict[tuple, int] = {}
+    for job in jobs:
+        key = (job.dataset, job.layer_sizes, job.batch_size, job.epochs)
+        groups[key] = groups.get(key, 0) + len(job.seeds)
+    return [(f"{d} {format_arch(sizes)} {tag}{e} ep", list(sizes), b, DATASETS[d].n_train, e, runs)
+            for (d, sizes, b, e), runs in sorted(groups.items())]
+
+
 def static_runs(config_path: str = "config.yaml") -> list[tuple]:
     """The static runs the pipeline trains for ``config_path``, from its own plan, grouped by
     (dataset, layer sizes, epochs): (label, layer sizes, batch, n_train, epochs, runs)."""
     from psn.config import load
-    from psn.data import DATASETS
-    from psn.workflow.plan import format_arch, train_jobs
+    from psn.workflow.plan import train_jobs
 
-    groups: dict[tuple, int] = {}
-    for job in train_jobs(load(config_path)).values():
-        key = (job.dataset, job.layer_sizes, job.batch_size, job.epochs)
-        groups[key] = groups.get(key, 0) + len(job.seeds)
-    return [(f"{d} {format_arch(sizes)} {e} ep", list(sizes), b, DATASETS[d].n_train, e, runs)
-            for (d, sizes, b, e), runs in sorted(groups.items())]
+    return _runs_by_shape(train_jobs(load(config_path)).values(), "")
 
 
 def rigl_runs(config_path: str = "config.yaml") -> list[tuple]:
@@ -47,16 +55,9 @@ def rigl_runs(config_path: str = "config.yaml") -> list[tuple]:
     form as ``static_runs`` (a RigL step costs a static one; its updates add a few percent:
     ``python -m psn.bench rigl``)."""
     from psn.config import load
-    from psn.data import DATASETS
-    from psn.workflow.plan import format_arch
     from psn.workflow.rigl_plan import rigl_jobs
 
-    groups: dict[tuple, int] = {}
-    for job in rigl_jobs(load(config_path)).values():
-        key = (job.dataset, job.layer_sizes, job.batch_size, job.epochs)
-        groups[key] = groups.get(key, 0) + len(job.seeds)
-    return [(f"{d} {format_arch(sizes)} RigL {e} ep", list(sizes), b, DATASETS[d].n_train, e, runs)
-            for (d, sizes, b, e), runs in sorted(groups.items())]
+    return _runs_by_shape(rigl_jobs(load(config_path)).values(), "RigL ")
 
 
 def flops_per_model_step(sizes: list[int], batch: int) -> float:
