@@ -87,26 +87,34 @@ def train_params(wildcards):
     }
 
 
-def train_runtime(wildcards):
-    """Minutes for the SLURM time limit: a CPU-speed estimate (~20 ms per model-step of the
-    paper's 784-1024-1024-10 MLP), generous for GPU nodes."""
+def group_runtime(job, step_cost=1.0):
+    """Minutes for the SLURM time limit of a training group: a CPU-speed estimate (~20 ms per
+    model-step of the paper's 784-1024-1024-10 MLP, times ``step_cost``), generous for GPUs."""
     from psn.data import DATASETS
 
-    job = train_job(wildcards)
     steps = -(-DATASETS[job.dataset].n_train // job.batch_size) * job.epochs
     width = sum(a * b for a, b in zip(job.layer_sizes[:-1], job.layer_sizes[1:])) / 1.86e6
-    return int(30 + steps * len(job.seeds) * 0.02 * max(width, 0.1) / 60)
+    return int(30 + step_cost * steps * len(job.seeds) * 0.02 * max(width, 0.1) / 60)
 
 
-def train_mem_mb(wildcards):
+def group_mem_mb(job, copies):
+    """Memory of a training group: the dataset twice, and ``copies`` float tensors of the
+    size of the weights per model."""
     from psn.data import DATASETS
 
-    job = train_job(wildcards)
     spec = DATASETS[job.dataset]
     data_mb = 4 * spec.input_dim * (spec.n_train + spec.n_test) / 1e6
     params = sum(a * b for a, b in zip(job.layer_sizes[:-1], job.layer_sizes[1:]))
-    model_mb = 6 * 4 * params * len(job.seeds) / 1e6  # weights, grads, Adam m and v, masks
+    model_mb = copies * 4 * params * len(job.seeds) / 1e6
     return int(2000 + 2 * data_mb + 2 * model_mb)
+
+
+def train_runtime(wildcards):
+    return group_runtime(train_job(wildcards))
+
+
+def train_mem_mb(wildcards):
+    return group_mem_mb(train_job(wildcards), 6)  # weights, grads, Adam m and v, masks
 
 
 def experiment_runs(wildcards):
@@ -202,23 +210,11 @@ def rigl_params(wildcards):
 
 
 def rigl_runtime(wildcards):
-    from psn.data import DATASETS
-
-    job = rigl_job(wildcards)
-    steps = -(-DATASETS[job.dataset].n_train // job.batch_size) * job.epochs
-    width = sum(a * b for a, b in zip(job.layer_sizes[:-1], job.layer_sizes[1:])) / 1.86e6
-    return int(30 + 1.1 * steps * len(job.seeds) * 0.02 * max(width, 0.1) / 60)
+    return group_runtime(rigl_job(wildcards), step_cost=1.1)  # + RigL's updates
 
 
 def rigl_mem_mb(wildcards):
-    from psn.data import DATASETS
-
-    job = rigl_job(wildcards)
-    spec = DATASETS[job.dataset]
-    data_mb = 4 * spec.input_dim * (spec.n_train + spec.n_test) / 1e6
-    params = sum(a * b for a, b in zip(job.layer_sizes[:-1], job.layer_sizes[1:]))
-    model_mb = 10 * 4 * params * len(job.seeds) / 1e6  # + RigL's scores, ever-active masks
-    return int(2000 + 2 * data_mb + 2 * model_mb)
+    return group_mem_mb(rigl_job(wildcards), 10)  # + RigL's scores, ever-active masks
 
 
 def equilibrium_runs(wildcards):

@@ -10,20 +10,19 @@ from psn.masks.starts import start_masks
 from psn.provenance import atomic_write_json, environment, file_sha256
 from psn.training import train_group
 from psn.training.rigl import CosineSchedule, RigL, RigLSettings
+from psn.workflow.rigl_plan import fixed_start_ccv, start_mask_kind
 from psn.workflow.runtime import job_log, rebuilt_by
 
 job = snakemake.params.job  # noqa: F821 (snakemake global)
 training, r, masks_cfg = job["training"], job["rigl"], job["masks"]
 with job_log(snakemake.log[0], "train_rigl") as log:  # noqa: F821
-    start, ccv = job["start"], None
-    kind = start.split("-")[0]
+    start, kind = job["start"], start_mask_kind(job["start"])
+    ccv = fixed_start_ccv(start)
     if job["ccv_offset"] is not None:  # ln-equil±x: the target is read now, from its file
         eq = json.loads(Path(snakemake.input.equilibrium).read_text())  # noqa: F821
-        ccv, kind = lognormal_target(eq, job["ccv_offset"]), "lognormal"
+        ccv = lognormal_target(eq, job["ccv_offset"])
     elif start == "ln-paper":
-        ccv, kind = job["paper_ccv"], "lognormal"
-    elif kind == "lognormal":
-        ccv = float(start.split("ccv", 1)[1])
+        ccv = job["paper_ccv"]
     if ccv is not None:
         low = min(ccv) if isinstance(ccv, list) else ccv
         log.info("%s: lognormal target CCV %s%s", start, ccv,

@@ -10,6 +10,7 @@ import torch
 
 from test_engine_train import SIZES, toy_data, toy_masks
 
+from psn.masks.stats import ccv_bound
 from psn.model.init import derive_seed
 from psn.training import train_group
 from psn.training.engine import TrainState, make_optimizer, train_step
@@ -18,7 +19,6 @@ from psn.training.rigl import (
     CosineSchedule,
     RigL,
     RigLSettings,
-    ccv_bound,
     drop_counts,
     layer_record,
     rigl_masks,

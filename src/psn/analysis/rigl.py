@@ -19,7 +19,8 @@ from psn.analysis import published as pub
 from psn.analysis.columns import sparsity_key
 from psn.analysis.stats import cohens_d, diverged_mask, final_accuracies, n_diverged, welch
 from psn.masks.starts import STARTS, start_densities
-from psn.training.rigl import RECORDED, ccv_bound
+from psn.masks.stats import ccv_bound
+from psn.training.rigl import RECORDED
 
 CELL_KEYS = ["dataset", "arch", "epochs", "target_sparsity"]
 BASELINE = "erk"

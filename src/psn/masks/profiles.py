@@ -37,6 +37,12 @@ PAPER_PROFILES = (
 BASELINES = ("random",)
 
 
+def random_baseline_profile(reading: str) -> str:
+    """The profile a reading of the paper's "random" baseline builds: ``uniform`` (constant
+    fan-in, random inputs) or ``erdos_renyi`` (the ``random`` profile: binomial fan-in)."""
+    return "uniform" if reading == "uniform" else "random"
+
+
 def register_profile(name: str, *, matching: str = "scale") -> Callable[[ProfileFn], ProfileFn]:
     """Decorator adding ``fn(t, **params)`` to ``PROFILES`` under ``name``.
 

@@ -15,6 +15,7 @@ import torch
 from psn.masks.build import make_mask
 from psn.masks.erk import erdos_renyi_mask, erk_densities, uniform_densities
 from psn.masks.network import layer_seed
+from psn.masks.profiles import random_baseline_profile
 
 STARTS = ("erk", "uniform", "lognormal", "static")
 
@@ -51,7 +52,7 @@ def start_masks(layer_sizes: Sequence[int], sparsity: float, start: str, *, seed
                 for layer, ((n_in, n_out), d) in enumerate(zip(hidden, dens))]
     common = dict(spread="random", f_min=f_min, rounding=rounding, enforce_s_max=enforce_s_max)
     if start == "static":
-        profile = "uniform" if random_baseline == "uniform" else "random"
+        profile = random_baseline_profile(random_baseline)
         return [make_mask(n_in, n_out, sparsity, profile, seed=layer_seed(seed, layer), **common)
                 for layer, (n_in, n_out) in enumerate(hidden)]
     if ccv is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
 
@@ -14,6 +16,12 @@ def as_bool_array(mask) -> np.ndarray:
     if mask.ndim != 2:
         raise ValueError(f"a mask is 2-D (n_out, n_in), got shape {mask.shape}")
     return mask.astype(bool, copy=False)
+
+
+def ccv_bound(density: float) -> float:
+    """The largest fan-in CCV a layer of density d can have: fan-ins all 0 or n_in, a fraction d
+    of them n_in, gives std/mean = √(d(1−d))/d = √(1/d − 1)."""
+    return math.sqrt(1.0 / density - 1.0) if 0.0 < density < 1.0 else 0.0
 
 
 def fan_in_stats(fan_in: torch.Tensor, n_in: int) -> dict[str, torch.Tensor]:

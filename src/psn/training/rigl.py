@@ -38,6 +38,7 @@ from typing import Any
 
 import torch
 
+from psn.masks.stats import ccv_bound, fan_in_stats
 from psn.model.init import derive_seed
 
 TIE_POLICIES = ("random", "lowest_index", "noise")
@@ -129,9 +130,8 @@ def select_top(score: torch.Tensor, eligible: torch.Tensor, k: Sequence[int], *,
     if len(k) != n_models:
         raise ValueError(f"need one k per model: {n_models}, got {len(k)}")
     k_max = max(k, default=0)
-    selected = torch.zeros_like(eligible)
     if k_max == 0:
-        return selected, [0] * n_models
+        return torch.zeros_like(eligible), [0] * n_models
     s = torch.where(eligible & torch.isfinite(score), score, -torch.inf)
     top = torch.topk(s, k_max, dim=1, sorted=True).values  # (K, k_max), descending
     rank = torch.tensor([max(x - 1, 0) for x in k], device=score.device).unsqueeze(1)
@@ -181,10 +181,10 @@ def rigl_masks(weight: torch.Tensor, grad: torch.Tensor, mask: torch.Tensor, k: 
         if noise is None:
             raise ValueError("the noise tie policy needs one generator per model")
         d_score = d_score - NOISE_STD * noise.to(w.dtype)  # |w| + noise, negated
-    drop_ties_policy = "lowest_index" if ties == "noise" else ties
-    dropped, drop_ties = select_top(d_score, m, k, ties=drop_ties_policy, generators=generators)
+    tie_policy = "lowest_index" if ties == "noise" else ties
+    dropped, drop_ties = select_top(d_score, m, k, ties=tie_policy, generators=generators)
     kept = m & ~dropped
-    grown, grow_ties = select_top(grow_score(g, m, grow), ~kept, k, ties=drop_ties_policy,
+    grown, grow_ties = select_top(grow_score(g, m, grow), ~kept, k, ties=tie_policy,
                                   generators=generators)
     new = kept | grown
     info = {
@@ -198,19 +198,7 @@ def rigl_masks(weight: torch.Tensor, grad: torch.Tensor, mask: torch.Tensor, k: 
 
 
 # ---------------------------------------------------------------------------------------------
-# mask statistics (CCV as psn.masks.stats: population std / mean)
-
-
-def ccv_bound(density: float) -> float:
-    """The largest fan-in CCV a layer of density d can have: fan-ins all 0 or n_in, a fraction d
-    of them n_in, gives std/mean = √(d(1−d))/d = √(1/d − 1)."""
-    return math.sqrt(1.0 / density - 1.0) if 0.0 < density < 1.0 else 0.0
-
-
-def _ccv(counts: torch.Tensor) -> torch.Tensor:
-    c = counts.to(torch.float64)
-    mean = c.mean(dim=-1)
-    return torch.where(mean > 0, c.std(dim=-1, correction=0) / mean.clamp(min=1e-300), 0.0)
+# mask statistics (CCV and its bound: psn.masks.stats)
 
 
 @torch.no_grad()
@@ -222,11 +210,11 @@ def layer_record(mask: torch.Tensor, ever: torch.Tensor) -> dict[str, list]:
     fout = mask.sum(dim=1)
     n_active = fin.sum(dim=1)
     size = mask.shape[1] * mask.shape[2]
-    fin_ccv = _ccv(fin).tolist()
+    fin_ccv = fan_in_stats(fin, mask.shape[2])["cv"].tolist()
     bound = [ccv_bound(a / size) for a in n_active.tolist()]
     return {
         "fanin_ccv": fin_ccv,
-        "fanout_ccv": _ccv(fout).tolist(),
+        "fanout_ccv": fan_in_stats(fout, mask.shape[1])["cv"].tolist(),
         "ccv_over_bound": [c / b if b > 0 else 0.0 for c, b in zip(fin_ccv, bound)],
         "fanin_min": fin.min(dim=1).values.tolist(),
         "fanin_max": fin.max(dim=1).values.tolist(),

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from psn.config import STATIC_EXPERIMENTS
+from psn.masks.profiles import random_baseline_profile
 
 
 def format_sparsity(sparsity: float) -> str:
@@ -44,7 +45,7 @@ class Condition:
     def mask_profile(self, random_baseline: str) -> tuple[str, dict[str, float]]:
         """The ``psn.make_mask`` profile name and keyword parameters for this condition."""
         if self.profile == "random_baseline":
-            return ("uniform" if random_baseline == "uniform" else "random"), {}
+            return random_baseline_profile(random_baseline), {}
         return self.profile, dict(self.params)
 
 

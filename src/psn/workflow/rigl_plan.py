@@ -4,7 +4,7 @@ A *start* names how a group's masks begin; its string form is the ``{start}`` wi
 
 - ``erk``, ``uniform``: RigL from Erdős–Rényi masks at ERK or uniform layer densities;
 - ``lognormal-ccv2.5``: RigL from lognormal fan-in at a fixed CCV (the equilibrium runs' third
-  start, and ``ln-paper``'s resolved form is not used: see below);
+  start);
 - ``ln-equil``, ``ln-equil-0.5``, ``ln-equil+0.5``: RigL from lognormal fan-in at the measured
   equilibrium CCV plus an offset; the target is read from the equilibrium file when the job
   runs, so the plan (and a dry run) needs no training;
@@ -40,6 +40,18 @@ def start_offset(start: str) -> float | None:
 
 def lognormal_start(ccv: float) -> str:
     return f"lognormal-ccv{format_value(ccv)}"
+
+
+def start_mask_kind(start: str) -> str:
+    """The ``psn.masks.starts`` kind a start's masks are drawn as: every ``ln-…`` and
+    ``lognormal-…`` start is lognormal; ``erk``, ``uniform``, ``static`` are themselves."""
+    return "lognormal" if start.startswith(("ln-", "lognormal-")) else start
+
+
+def fixed_start_ccv(start: str) -> float | None:
+    """The CCV written in a ``lognormal-ccv<x>`` start's name, None for any other start."""
+    prefix = lognormal_start(0).removesuffix("0")
+    return float(start[len(prefix):]) if start.startswith(prefix) else None
 
 
 @dataclass(frozen=True)
