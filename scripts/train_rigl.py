@@ -1,10 +1,9 @@
 """Workflow glue: train every seed of one RigL group from its starting masks and write results."""
 
-import json
 from pathlib import Path
 
 from psn.analysis.equilibrium import lognormal_target
-from psn.analysis.runs import strip_timings
+from psn.analysis.runs import load_results, strip_timings
 from psn.data import load_prepared
 from psn.masks.starts import start_masks
 from psn.provenance import atomic_write_json, environment, file_sha256
@@ -19,7 +18,8 @@ with job_log(snakemake.log[0], "train_rigl") as log:  # noqa: F821
     start, kind = job["start"], start_mask_kind(job["start"])
     ccv = fixed_start_ccv(start)
     if job["ccv_offset"] is not None:  # ln-equil±x: the target is read now, from its file
-        eq = json.loads(Path(snakemake.input.equilibrium).read_text())  # noqa: F821
+        with rebuilt_by("rigl_equilibrium", snakemake.input.equilibrium):  # noqa: F821
+            eq = load_results(snakemake.input.equilibrium)  # noqa: F821
         ccv = lognormal_target(eq, job["ccv_offset"])
     elif start == "ln-paper":
         ccv = job["paper_ccv"]

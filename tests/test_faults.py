@@ -393,3 +393,13 @@ def test_workflow_survives_stale_broken_checkpoints_and_names_a_corrupt_mask(tmp
     proc = snakemake(work, *remedy.split()[3:], "--cores", "1", "--configfile", cfg)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert mask.read_bytes() == good
+
+
+def test_damaged_results_file_names_the_file(tmp_path):
+    from psn.analysis.runs import load_results
+    from psn.provenance import ArtifactError
+
+    path = tmp_path / "s90.json"
+    path.write_text('{"job": {"start": "erk"}, "results": [')  # cut off mid-write
+    with pytest.raises(ArtifactError, match=r"s90\.json is damaged: not valid JSON"):
+        load_results(path)

@@ -16,11 +16,17 @@ import pandas as pd
 
 from psn.analysis.columns import WHENS
 from psn.model.gradients import READINGS
+from psn.provenance import ArtifactError
 
 
 def load_results(path: str | Path) -> dict[str, Any]:
-    with open(path) as fh:
-        return json.load(fh)
+    """A results file (run, equilibrium) written by the pipeline; one that does not parse is an
+    ``ArtifactError`` naming the file."""
+    try:
+        with open(path) as fh:
+            return json.load(fh)
+    except json.JSONDecodeError as exc:
+        raise ArtifactError(f"{path} is damaged: not valid JSON ({exc.msg} at line {exc.lineno})") from None
 
 
 def _mean(values) -> float | None:
