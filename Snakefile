@@ -58,6 +58,8 @@ wildcard_constraints:
     experiment="|".join(psn.config.STATIC_EXPERIMENTS + ("forest_grid",)),
     sparsity=r"[0-9]+(\.[0-9]+)?",
     condition=r"[a-z_]+(-[a-z_]+[0-9.e+-]+)*",
+    reading=r"(init|normalise|random_baseline)-[a-z_]+",
+    normalise=r"unit|standardise",
     start=r"erk|uniform|static|ln-paper|ln-equil([+-][0-9.]+)?|lognormal-ccv[0-9.e+-]+",
 
 
@@ -66,6 +68,7 @@ include: "rules/data.smk"
 include: "rules/masks.smk"
 include: "rules/train_static.smk"
 include: "rules/rigl.smk"
+include: "rules/report.smk"
 
 
 localrules:
@@ -84,3 +87,4 @@ rule all:
         rules.masks.input,
         rules.static.input,
         rules.rigl.input,
+        rules.report.output,

@@ -3,12 +3,30 @@
 MASK_JOBS = plan.mask_jobs(config)
 
 
+REPORT_DIR = Path(workflow.basedir) / "report"
+
+
+def reported(outputs, category):
+    """The same outputs, each PNG or CSV that has a caption ``report/<stem>.rst`` marked for
+    ``snakemake --report`` under ``category``."""
+    out = {}
+    for name, path in outputs.items():
+        caption = REPORT_DIR / f"{Path(path).stem}.rst"
+        marked = path.endswith((".png", ".csv")) and caption.exists()
+        out[name] = report(path, caption=str(caption), category=category) if marked else path
+    return out
+
+
 def used_datasets():
     return psn.config.used_datasets(config)
 
 
-def prepared_path(dataset):
-    return f"{PREPARED}/{dataset}.npz"
+def prepared_path(dataset, normalise=None):
+    """The prepared data: the config's normalisation at ``<prepared>/<dataset>.npz``, another
+    (a reading's) at ``<prepared>/<normalise>/<dataset>.npz``."""
+    if normalise is None or normalise == config["data"]["normalise"]:
+        return f"{PREPARED}/{dataset}.npz"
+    return f"{PREPARED}/{normalise}/{dataset}.npz"
 
 
 def mask_job(wildcards):
@@ -47,7 +65,9 @@ GPU_PER_JOB = 0 if config["training"]["device"] == "cpu" else 1
 
 
 def train_key(wildcards):
-    return (f"{wildcards.dataset}/{wildcards.arch}/e{wildcards.epochs}/{wildcards.condition}/"
+    reading = wildcards.get("reading")
+    return ((f"readings/{reading}/" if reading else "")
+            + f"{wildcards.dataset}/{wildcards.arch}/e{wildcards.epochs}/{wildcards.condition}/"
             f"{wildcards.spread}/s{wildcards.sparsity}")
 
 
@@ -60,7 +80,7 @@ def train_job(wildcards):
 
 def train_inputs(wildcards):
     job = train_job(wildcards)
-    inputs = {"data": prepared_path(job.dataset)}
+    inputs = {"data": prepared_path(job.dataset, job.override("normalise"))}
     if job.mask_key is not None:
         inputs["masks"] = f"{RESULTS}/masks/{job.mask_key}.npz"
     return inputs
@@ -83,7 +103,8 @@ def train_params(wildcards):
         "epochs": job.epochs,
         "batch_size": job.batch_size,
         "seeds": list(job.seeds),
-        "training": config["training"],
+        "training": {**config["training"], "init": job.override("init") or config["training"]["init"]},
+        **({"reading": job.reading} if job.reading else {}),  # absent for the default: caches stay valid
     }
 
 
@@ -147,7 +168,8 @@ STATIC_TABLES = {
                              ("multipeak", "multipeak", ("csv",)),
                              ("gradients", "gradient_hierarchy", ("csv", "md")),
                              ("ablation", "spreading_ablation", ("csv",)),
-                             ("forest_grid", "forest_grid", ("csv",))]
+                             ("forest_grid", "forest_grid", ("csv",)),
+                             ("readings", "readings", ("csv", "md"))]
     for ext in exts
 }
 
@@ -249,3 +271,37 @@ def rigl_targets():
     if not RIGL_JOBS:
         return []
     return list(RIGL_FIGURES.values()) + list(RIGL_TABLES.values())
+
+
+# ---- the reproduction report -----------------------------------------------------------------
+INCLUDED_TABLES = ("tables/table3.csv", "tables/mask_published.csv", "tables/rigl/models.csv",
+                   "tables/rigl/curves.csv", "tables/rigl/equilibrium.csv", "tables/mnist_sweep/models.csv",
+                   "tables/multipeak/models.csv", "tables/cross_dataset/models.csv",
+                   "tables/spreading_ablation/models.csv", "tables/forest_grid/models.csv")
+
+
+def included_tables():
+    """key -> (results directory index, table) for the tables of ``report.include``'s results
+    directories that exist (made by other runs with their own presets: read, never rebuilt)."""
+    out = {}
+    for i, root in enumerate(config["report"]["include"]):
+        for j, rel in enumerate(INCLUDED_TABLES):
+            if os.path.exists(os.path.join(root, rel)):
+                out[f"include{i}_{j}"] = (i, rel)
+    return out
+
+
+def report_inputs(wildcards):
+    inputs = {"table3": rules.table3.output.csv, "mask_published": rules.mask_published.output.csv,
+              "figure_figure1": f"{RESULTS}/figures/figure1.png"}
+    inputs.update({f"static_{name}": path for name, path in experiment_tables_by_name(wildcards).items()})
+    if MEMBERS:
+        inputs.update({f"figure_{k.removesuffix('_png')}": v for k, v in STATIC_FIGURES.items() if k.endswith("_png")})
+    if RIGL_JOBS:
+        inputs.update({"rigl_models": f"{RESULTS}/tables/rigl/models.csv",
+                       "rigl_curves": f"{RESULTS}/tables/rigl/curves.csv",
+                       "rigl_equilibrium": f"{RESULTS}/tables/rigl/equilibrium.csv"})
+        inputs.update({f"figure_{k.removesuffix('_png')}": v for k, v in RIGL_FIGURES.items() if k.endswith("_png")})
+    roots = config["report"]["include"]
+    inputs.update({key: os.path.join(roots[i], rel) for key, (i, rel) in included_tables().items()})
+    return inputs

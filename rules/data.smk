@@ -41,6 +41,18 @@ rule prepare_dataset:
         "../scripts/prepare_dataset.py"
 
 
+use rule prepare_dataset as prepare_dataset_normalised with:
+    output:
+        f"{PREPARED}/{{normalise}}/{{dataset}}.npz",
+    params:
+        normalise=lambda wildcards: wildcards.normalise,
+        split=config["data"]["forest_cover_split"],
+    log:
+        f"{RESULTS}/logs/prepare_dataset/{{normalise}}/{{dataset}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/prepare_dataset/{{normalise}}/{{dataset}}.tsv"
+
+
 rule data:
     input:
         [prepared_path(d) for d in used_datasets()],

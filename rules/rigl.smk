@@ -4,6 +4,8 @@
 
 
 rule train_rigl:
+    wildcard_constraints:
+        sparsity=r"[0-9]+(\.[0-9]+)?(-confirm)?",  # the confirmation's extra seeds: their own group
     input:
         unpack(rigl_inputs),
     output:
@@ -69,8 +71,8 @@ rule render_rigl:
     input:
         **rules.rigl_tables.output,
     output:
-        **RIGL_FIGURES,
-        **RIGL_TABLES,
+        **reported(RIGL_FIGURES, "RigL (§2.8, §3.3)"),
+        **reported(RIGL_TABLES, "RigL (§2.8, §3.3)"),
     params:
         confirmation=config["rigl"].get("confirmation"),
     log:

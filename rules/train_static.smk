@@ -25,6 +25,18 @@ rule train_group:
         "../scripts/train_group.py"
 
 
+use rule train_group as train_reading with:
+    output:
+        f"{RESULTS}/runs/readings/{{reading}}/{{dataset}}/{{arch}}/e{{epochs}}/{{condition}}/{{spread}}/s{{sparsity}}.json",
+    params:
+        job=train_params,
+        checkpoint=f"{RESULTS}/checkpoints/readings/{{reading}}/{{dataset}}/{{arch}}/e{{epochs}}/{{condition}}/{{spread}}/s{{sparsity}}.pt",
+    log:
+        f"{RESULTS}/logs/train_group/readings/{{reading}}/{{dataset}}/{{arch}}/e{{epochs}}/{{condition}}/{{spread}}/s{{sparsity}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/train_group/readings/{{reading}}/{{dataset}}/{{arch}}/e{{epochs}}/{{condition}}/{{spread}}/s{{sparsity}}.tsv"
+
+
 rule experiment_table:
     input:
         experiment_runs,
@@ -48,8 +60,8 @@ rule render_static:
     input:
         unpack(experiment_tables_by_name),
     output:
-        **STATIC_FIGURES,
-        **STATIC_TABLES,
+        **reported(STATIC_FIGURES, "Static experiments (§3.1–3.2)"),
+        **reported(STATIC_TABLES, "Static experiments (§3.1–3.2)"),
     log:
         f"{RESULTS}/logs/render_static.log",
     resources:

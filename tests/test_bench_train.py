@@ -1,6 +1,7 @@
 """The training benchmark's bookkeeping (its timings are printed, never asserted)."""
 
-from psn.bench.train import flops_per_model_step, static_runs
+from psn.bench.train import static_runs
+from psn.model.mlp import flops_per_model_step
 
 
 def test_static_runs_follow_the_plan(repo):

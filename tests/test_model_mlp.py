@@ -68,12 +68,37 @@ def test_init_std_by_hand():
         init_std(mask, 4, "xavier")
 
 
-@pytest.mark.parametrize("init", ["mean_fan_in", "per_neuron"])
+@pytest.mark.parametrize("init", ["mean_fan_in", "per_neuron", "dense_fan_in"])
 def test_init_weight_is_one_draw_scaled_by_init_std(init):
     mask = torch.rand(20, 30, generator=torch.Generator().manual_seed(4)) < 0.3
     gen = torch.Generator().manual_seed(derive_seed(9, "init", 2))
     expected = torch.randn(20, 30, generator=gen) * init_std(mask, 30, init) * mask
     assert torch.equal(init_weight(20, 30, mask, seed=9, layer=2, init=init), expected)
+
+
+def test_init_scale_readings():
+    """Eq. 9 scales a masked layer up by 1/sqrt(density); the dense-fan-in reading does not;
+    PyTorch's default draws U(-1/sqrt(n_in), 1/sqrt(n_in)) for weights and biases alike."""
+    n_out, n_in = 600, 500
+    mask = torch.rand(n_out, n_in, generator=torch.Generator().manual_seed(2)) < 0.1
+    eq9 = init_weight(n_out, n_in, mask, 5, 0)
+    dense = init_weight(n_out, n_in, mask, 5, 0, init="dense_fan_in")
+    assert dense[mask].std().item() == pytest.approx((2 / n_in) ** 0.5, rel=0.03)
+    ratio = (eq9[mask].std() / dense[mask].std()).item()
+    assert ratio == pytest.approx(mask.float().mean().item() ** -0.5, rel=1e-5)  # ~3.2 at 90%
+    torch_w = init_weight(n_out, n_in, mask, 5, 0, init="torch_default")
+    bound = n_in ** -0.5
+    assert (torch_w[~mask] == 0).all() and torch_w.abs().max().item() <= bound
+    assert torch_w[mask].std().item() == pytest.approx(init_std(mask, n_in, "torch_default"), rel=0.03)
+    sizes = [50, 40, 30, 4]
+    model = BatchedMLP(sizes, stack_masks(None, sizes, 2), [1, 2], init="torch_default")
+    for layer, (b, w) in enumerate(zip(model.biases, model.weights)):
+        n = sizes[layer]
+        assert (b.abs() > 0).all() and b.abs().max().item() <= n ** -0.5
+        assert w.abs().max().item() <= n ** -0.5  # the output layer too
+    assert not torch.equal(model.biases[0][0], model.biases[0][1])  # each model its own draw
+    he = BatchedMLP(sizes, stack_masks(None, sizes, 2), [1, 2], init="dense_fan_in")
+    assert all((b == 0).all() for b in he.biases)
 
 
 def test_init_values_do_not_depend_on_mask_layout_or_group():

@@ -1,6 +1,6 @@
 import copy
 
-from psn.config import validate
+from psn.config import ConfigError, validate
 from psn.workflow import plan
 from psn.workflow.plan import RANDOM, Condition, format_sparsity, mask_jobs
 
@@ -50,3 +50,53 @@ def test_disabling_an_experiment_removes_its_jobs(paper_config_raw):
     raw["experiments"]["multipeak"]["enabled"] = False
     jobs = mask_jobs(validate(raw))
     assert not [j for j in jobs.values() if j.condition.profile == "multipeak"]
+
+
+def test_confirmation_seeds_train_as_their_own_groups(paper_config_raw):
+    import pytest
+
+    from psn.workflow import rigl_plan
+
+    cfg = validate(paper_config_raw)
+    jobs = rigl_plan.rigl_jobs(cfg)
+    cell = "fashion_mnist/784-1024-1024-10/e20"
+    extra = tuple(sorted(set(cfg["rigl"]["confirmation"]["seeds"]) - set(cfg["seeds"])))
+    confirm = {k: j for k, j in jobs.items() if j.part}
+    assert set(confirm) == {f"{cell}/{s}/s90-confirm" for s in ("erk", "ln-equil", "ln-paper")}
+    assert all(j.seeds == extra for j in confirm.values())
+    # the cell's own groups keep the config's seeds, so adding the confirmation retrains nothing
+    assert jobs[f"{cell}/erk/s90"].seeds == tuple(sorted(cfg["seeds"]))
+    # and the equilibrium is measured on the same seeds in every cell
+    eq = rigl_plan.equilibrium_cells(cfg)[f"{cell}/s90"]
+    assert not any(j.part for j in eq) and all(j.seeds == tuple(sorted(cfg["seeds"])) for j in eq)
+    # a confirmation outside the grid has no equilibrium to start from
+    raw = copy.deepcopy(paper_config_raw)
+    raw["rigl"]["confirmation"]["sparsity"] = 0.85
+    with pytest.raises(ConfigError, match=r"rigl.confirmation \(fashion_mnist, 0.85\) is not a cell"):
+        validate(raw)
+
+
+def test_readings_train_only_the_groups_they_change(paper_config_raw):
+    cfg = validate(paper_config_raw)
+    members = dict(plan.experiment_members(cfg)["readings"])
+    cell = "fashion_mnist/784-1024-1024-10/e10"
+    by_reading = {}
+    for key in members:
+        reading = key.split("/")[1] if key.startswith("readings/") else ""
+        by_reading.setdefault(reading, set()).add(key.split(cell + "/")[1])
+    default = {"dense/none/s0", "random/random/s90", "exponential-alpha3/random/s90", "lognormal-ccv2.5/random/s90"}
+    assert by_reading[""] == default            # shared with cross_dataset's Fashion-MNIST 90% groups
+    assert by_reading["init-torch_default"] == default
+    assert by_reading["init-dense_fan_in"] == default - {"dense/none/s0"}   # He on a dense layer either way
+    assert by_reading["random_baseline-erdos_renyi"] == {"random_erdos_renyi/random/s90"}
+    assert by_reading["normalise-standardise"] == default
+    jobs = plan.train_jobs(cfg)
+    er = jobs[f"readings/random_baseline-erdos_renyi/{cell}/random_erdos_renyi/random/s90"]
+    assert er.condition.mask_profile("uniform") == ("random", {})  # Erdős–Rényi, whatever the config's
+    assert er.mask_key == "784-1024-1024/random_erdos_renyi/random/s90"
+    torch_job = jobs[f"readings/init-torch_default/{cell}/dense/none/s0"]
+    assert torch_job.override("init") == "torch_default" and torch_job.override("normalise") is None
+    # a reading equal to the config's own value adds nothing
+    raw = copy.deepcopy(paper_config_raw)
+    raw["experiments"]["readings"]["readings"] = {"init": ["mean_fan_in"]}
+    assert [k for k, _ in plan.experiment_members(validate(raw))["readings"] if k.startswith("readings/")] == []

@@ -7,7 +7,8 @@ import pytest
 import psn
 from psn.render.figure1 import figure1_data, render_figure1
 from psn.render.io import to_markdown, write_csv
-from psn.render.table3 import PAPER_TABLE3, published_mask_comparison, smax_table
+from psn.analysis.published import TABLE3 as PAPER_TABLE3
+from psn.render.table3 import published_mask_comparison, smax_table
 
 
 def test_figure1_is_byte_deterministic_and_draws_the_paper_data(tmp_path):

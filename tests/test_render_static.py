@@ -22,7 +22,7 @@ def outputs(folder) -> dict[str, str]:
 def all_models() -> dict[str, pd.DataFrame]:
     return {"mnist_sweep": sweep_models(), "multipeak": multipeak_models(noise=0.1),
             "cross_dataset": cross_models(), "spreading_ablation": ablation_models(),
-            "forest_grid": forest_models()}
+            "forest_grid": forest_models(), "readings": cross_models()}
 
 
 def read_all(paths: dict[str, str]) -> dict[str, bytes]:
@@ -61,6 +61,7 @@ def test_render_all_complete_and_deterministic(tmp_path, all_models):
     assert len(pd.read_csv(a["forest_grid_csv"])) == 8
     assert len(pd.read_csv(a["ablation_csv"])) == 4
     assert "Summary" in text["comparisons_md"]
+    assert "| default | final |" in text["readings_md"]
 
 
 def test_render_all_quick_preset_shape(tmp_path):

@@ -75,7 +75,10 @@ def test_dry_run_of_the_paper_lists_every_job(tmp_path, paper_config_raw):
     cfg = validate(paper_config_raw)
     assert counts["fetch_dataset"] == 4 and counts["prepare_dataset"] == 4
     assert counts["make_masks"] == len(plan.mask_jobs(cfg))
-    assert counts["train_group"] == len(plan.train_jobs(cfg))
+    readings = [k for k in plan.train_jobs(cfg) if k.startswith("readings/")]
+    assert counts["train_group"] == len(plan.train_jobs(cfg)) - len(readings)
+    assert counts["train_reading"] == len(readings) > 0
+    assert counts["prepare_dataset_normalised"] == 1  # the standardised Fashion-MNIST
     # every RigL group is planned before anything trains, the equilibrium-matched ones included
     assert counts["train_rigl"] == len(rigl_plan.rigl_jobs(cfg))
     assert counts["rigl_equilibrium"] == len(rigl_plan.equilibrium_cells(cfg))
@@ -225,7 +228,27 @@ def test_a_changed_equilibrium_reruns_exactly_the_equilibrium_matched_jobs(tiny)
         counts = job_counts(out)
         counts.pop("total")
         assert counts.pop("train_rigl") == 1 and "start=ln-equil," in out
-        assert set(counts) <= {"rigl_tables", "render_rigl", "rigl", "all"}
+        assert set(counts) <= {"rigl_tables", "render_rigl", "rigl", "report", "all"}
     finally:
         path.write_bytes(before)
         os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+@needs_fashion
+def test_tiny_report_sets_ours_beside_the_paper_and_builds_the_html(tiny, tmp_path):
+    results = tiny / "results" / "tiny"
+    models = pd.read_csv(results / "tables" / "cross_dataset" / "models.csv")
+    rows = pd.read_csv(results / "report" / "reproduction.csv").set_index("id")
+    dense = rows.loc["table6_dense_fashion_mnist"]
+    # ours is the pipeline's own models table, and at 1 epoch of a 64-unit MLP it is not judged
+    assert dense["ours"] == pytest.approx(models.loc[models["condition"] == "dense", "final_acc"].mean())
+    assert dense["verdict"] == "other settings" and "1 ep" in dense["settings"]
+    assert rows.loc["table6_dense_mnist", "verdict"] == "not run"
+    assert rows.loc["table3_n784_fmin1", "verdict"] == "reproduced"
+    md = (results / "report" / "reproduction.md").read_text()
+    assert "## Where the paper contradicts itself" in md and "snakemake rigl --cores all" in md
+    html = tmp_path / "report.html"
+    proc = snakemake(tiny, "--report", html, "--configfile", REPO / "presets" / "tiny.yaml")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    text = html.read_text()
+    assert "Table 3: the largest sparsity a layer can reach" in text  # a caption from report/

@@ -17,7 +17,7 @@ import yaml
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "config.schema.yaml"
 
-STATIC_EXPERIMENTS = ("mnist_sweep", "multipeak", "cross_dataset", "spreading_ablation")
+STATIC_EXPERIMENTS = ("mnist_sweep", "multipeak", "cross_dataset", "spreading_ablation", "readings")
 
 
 class ConfigError(ValueError):
@@ -132,6 +132,7 @@ def _check_cross_fields(cfg: dict) -> None:
                 f"sparsity <= {limit:.5f}, or set masks.above_smax: clamp"
             )
     _check_paths_distinct(cfg)
+    _check_confirmation(cfg)
     for key, epochs, datasets in _epoch_uses(cfg):
         if isinstance(epochs, dict):
             missing = [d for d in datasets if d not in epochs]
@@ -139,6 +140,21 @@ def _check_cross_fields(cfg: dict) -> None:
                 raise ConfigError(
                     f"config: {key} gives no epoch count for {', '.join(missing)}"
                 )
+
+
+def _check_confirmation(cfg: dict) -> None:
+    """The confirmation compares starts of one RigL cell, LN(equil.) among them: the cell must be
+    in the grid, or it has no equilibrium to start from."""
+    rigl = cfg.get("rigl")
+    conf = (rigl or {}).get("confirmation")
+    if not rigl or not rigl.get("enabled", True) or not conf or not conf.get("enabled", True):
+        return
+    if conf["dataset"] not in rigl["datasets"] or conf["sparsity"] not in rigl["sparsities"]:
+        raise ConfigError(
+            f"config: rigl.confirmation ({conf['dataset']}, {conf['sparsity']}) is not a cell of "
+            f"rigl.datasets x rigl.sparsities ({', '.join(rigl['datasets'])} x "
+            f"{', '.join(map(str, rigl['sparsities']))}), so it has no equilibrium to start from"
+        )
 
 
 def _check_paths_distinct(cfg: dict) -> None:

@@ -9,6 +9,35 @@ from __future__ import annotations
 
 import pandas as pd
 
+# ---- Table 3: S_max = 1 − f_min/n_in (Eq. 7), percent -----------------------------------------
+TABLE3_SOURCE = "Table 3 (§2.3)"
+TABLE3_F_MINS = (1, 5, 10, 20)
+TABLE3 = {784: (99.87, 99.36, 98.72, 97.45), 54: (98.15, 90.74, 81.48, 62.96)}
+
+# ---- Mask figures quoted in the text (exponential profile, 784 -> 1024 at 90% unless named) ----
+# quantity -> value and source; ``psn.render.table3.published_mask_comparison`` computes ours.
+MASK_FIGURES = {
+    "exp fan-in max": {"value": 247, "source": "§3.1"},
+    "exp fan-in min": {"value": 12, "source": "§3.1"},
+    "exp fan-in mean": {"value": 77.9, "source": "§3.1"},
+    "exp random-spread fan-out min": {"value": 74, "source": "§3.1"},
+    "exp random-spread fan-out max": {"value": 125, "source": "§3.1"},
+    "exp random-spread fan-out std": {"value": 8.7, "source": "§3.1"},
+    "exp random-spread dead inputs": {"value": 0, "source": "§3.1"},
+    "exp even-spread dead inputs": {"value": 0, "source": "§3.1"},
+    "exp sequential dead inputs": {"value": 537, "source": "§3.1"},
+    "exponential CV": {"value": 0.82, "source": "§3.1"},
+    "bell CV": {"value": 0.66, "source": "§3.1"},
+    "linear CV": {"value": 0.45, "source": "§3.1"},
+    "quadratic CV": {"value": 0.25, "source": "§3.1"},
+    "multipeak CCV k=1 β=1200": {"value": 3.24, "source": "§3.1"},
+    "multipeak CCV k=1 β=50": {"value": 1.23, "source": "Figure 1d caption"},
+    "exp FC1 mean fan-in": {"value": 79, "source": "§3.1 '~79 (FC1)'"},
+    "exp FC2 mean fan-in (1024→1024)": {"value": 103, "source": "§3.1 '~103 (FC2)'"},
+    "random baseline CV (uniform fan-in)": {"value": 0.0, "source": "Figure 1 ('uniform fan-in 78')"},
+    "random baseline CV (Erdős–Rényi)": {"value": 0.0, "source": "Table 6 ('Random (≈0)')"},
+}
+
 # ---- Table 5: even-spread PSN profiles and random baseline, MNIST, 5 epochs, 5 seeds --------
 TABLE5_SOURCE = "Table 5 (§3.1)"
 TABLE5_COLUMNS = ("quadratic", "exponential", "linear", "bell", "random")
@@ -61,6 +90,22 @@ def table6() -> pd.DataFrame:
             for d, v in zip(TABLE6_DATASETS, vals)]
     return pd.DataFrame(rows)
 
+
+# §3.2's dense baselines, mean ± std (Table 6's Dense row, with the std the text adds)
+DENSE_CROSS_DATASET_STD = {"mnist": 0.12, "fashion_mnist": 0.27, "emnist_balanced": 0.15, "forest_cover": 0.09}
+
+# §3.2: a separate Fashion-MNIST run at 98%, 3 seeds: power-law CV 1.0 against random
+FASHION_98 = {
+    "powerlaw": {"value": 88.56, "source": "§3.2 (Fashion-MNIST 98%, power-law CV 1.0, 3 seeds)"},
+    "random": {"value": 88.16, "source": "§3.2 (Fashion-MNIST 98%, random, 3 seeds)"},
+    "gap": {"value": 0.40, "source": "§3.2 (+0.40%, not significant)"},
+}
+
+# §3.1: best-epoch against final-epoch accuracy over the MNIST sweep
+BEST_MINUS_FINAL = {
+    "mean": {"value": 0.04, "source": "§3.1 (mean gap between best and final test accuracy 0.04%)"},
+    "max": {"value": 0.71, "source": "§3.1 (maximum gap 0.71%)"},
+}
 
 # "The total accuracy spread across profiles is 0.20% (MNIST), 0.18% (Fashion-MNIST), 0.25%
 # (EMNIST), and 0.55% (Forest Cover)". Note: Table 6's own MNIST means span 98.07–98.19 = 0.12;
@@ -152,3 +197,95 @@ RIGL_GAPS = {
 }
 RIGL_CROSSOVER_EPOCH = {"value": (10, 12), "source": "§3.3 (LN CV 2.5 overtakes at epoch 10–12)"}
 RIGL_FOREST = {"erk": {"value": 94.27, "source": "§3.3"}, "static": {"value": 94.75, "source": "§3.3"}}
+
+# ---- The settings the numbers above were measured at (§2.1, §2.6–§2.8) ------------------------
+# experiment -> dataset -> (architecture, epochs, seeds); None: any architecture (the grid's)
+_MLP784 = "784-1024-1024-10"
+PAPER_SETTINGS = {
+    "mnist_sweep": {"mnist": (_MLP784, 5, 5)},
+    "multipeak": {"mnist": (_MLP784, 5, 5)},
+    "spreading_ablation": {"mnist": (_MLP784, 10, 1)},
+    "cross_dataset": {"mnist": (_MLP784, 10, 5), "fashion_mnist": (_MLP784, 10, 5),
+                      "emnist_balanced": ("784-1024-1024-47", 20, 5),
+                      "forest_cover": ("54-1024-1024-1024-7", 30, 5)},
+    "forest_grid": {"forest_cover": (None, 20, 3)},
+    "rigl": {"mnist": (_MLP784, 20, 5), "fashion_mnist": (_MLP784, 20, 5),
+             "emnist_balanced": ("784-1024-1024-47", 20, 5),
+             "forest_cover": ("54-1024-1024-1024-7", 30, 5)},
+}
+
+# ---- Where the paper contradicts itself ---------------------------------------------------------
+# Each: both sides as the paper gives them, and the report rows (claim ids of
+# ``psn.analysis.report``) whose measurement settles it, if any.
+CONTRADICTIONS = (
+    {"topic": "S_max and the 99.9% point",
+     "a": "§2.3: S_max = 1 − f_min/n_in is 'comfortably above all test points'; Table 3: 99.87% for n_in = 784",
+     "b": "Table 5, Figure 2a: a 99.9% point on 784-input layers, above that S_max",
+     "rows": ("table3_n784_fmin1", "table5_random_s99.9")},
+    {"topic": "Rounding of Eq. 6",
+     "a": "Eq. 6 writes ⌈·⌉",
+     "b": "§3.1 quotes exponential fan-in 247→12, mean 77.9, and 537 dead inputs, which ⌊·⌋ gives",
+     "rows": ("mask_exp_fan_in_max", "mask_exp_fan_in_min", "mask_exp_fan_in_mean", "mask_exp_sequential_dead_inputs")},
+    {"topic": "Profile CVs",
+     "a": "§3.1: exponential ≈ 0.82, bell ≈ 0.66, linear ≈ 0.45, quadratic ≈ 0.25",
+     "b": "the profiles' own equations (Eqs. 2–5) give about 0.81, 0.65, 0.57, 0.44",
+     "rows": ("mask_exponential_cv", "mask_bell_cv", "mask_linear_cv", "mask_quadratic_cv")},
+    {"topic": "Multi-peak β = 50 at k = 1",
+     "a": "Figure 1d caption: CCV 1.23",
+     "b": "the multi-peak equation (Eq. 8) at k = 1, β = 50 gives ≈ 1.34",
+     "rows": ("mask_multipeak_ccv_k_1_50",)},
+    {"topic": "The random baseline's CV",
+     "a": "Table 6 labels it 'Random (≈0)', Figure 1 'uniform fan-in 78': constant fan-in",
+     "b": "'random' sparsity usually means Erdős–Rényi, whose fan-in CV is ≈ 0.1 at 90%",
+     "rows": ("mask_random_baseline_cv_uniform_fan_in", "mask_random_baseline_cv_erd_s_r_nyi")},
+    {"topic": "§3.2's MNIST spread",
+     "a": "§3.2: 'the total accuracy spread across profiles is 0.20% (MNIST)'",
+     "b": "Table 6's own MNIST sparse rows span 98.07–98.19 = 0.12%",
+     "rows": ("cross_spread_mnist",)},
+    {"topic": "Figure 2c's ±0.5% for EMNIST",
+     "a": "Figure 2c caption: every profile within ±0.5% of dense except lognormal 2.5 on Forest Cover",
+     "b": "Table 6: EMNIST dense 85.97 against sparse rows 84.64–84.89, 1.1–1.3% below",
+     "rows": ("within_dense_emnist_balanced",)},
+    {"topic": "EMNIST epochs",
+     "a": "§2.7: EMNIST trains 20 epochs",
+     "b": "§3.2 (Table 6's section): '10 epochs for the 784-input datasets'",
+     "rows": ("table6_dense_emnist_balanced",)},
+    {"topic": "Cohen's d of the §3.3 gap",
+     "a": "§3.3: d = 1.07 at t ≈ 2.27 on 10 + 10 seeds, which a pooled SD with ddof = 0 gives",
+     "b": "the usual pooled SD (ddof = 1) gives d ≈ 1.01 from the same t",
+     "rows": ("rigl_gap_d_fashion_mnist",)},
+    {"topic": "Multi-peak drop at k = 1, β = 1200",
+     "a": "§3.1: a 0.69% drop (97.81 − 97.12, against the dense baseline)",
+     "b": "Figure 2 caption: 0.7%; and k = 1 clamps fan-in at n_in, so its realised sparsity is ≈ 92.7%, not 90%",
+     "rows": ("multipeak_drop_k1_beta1200", "multipeak_acc_k1_beta1200")},
+    {"topic": "Multi-peak CCV 3.24 'at 90%'",
+     "a": "§2.8: multi-peak runs are all at 90% sparsity; §3.1: fan-in CV = 3.24 at k = 1, β = 1200",
+     "b": "at density 0.1 no fan-in vector can exceed CV √(1/d − 1) = 3.00; Eq. 6's clamp at n_in leaves "
+          "mean fan-in ≈ 57, i.e. 92.7% realised sparsity",
+     "rows": ("mask_multipeak_ccv_k_1_1200", "multipeak_ccv_k1_beta1200")},
+    {"topic": "Table 5's spreading",
+     "a": "Table 5 caption: 'even-spread PSN profiles'",
+     "b": "§3.1, the sentence before it: 'we will show the results for random spreading'; ours follows the caption",
+     "rows": ()},
+    {"topic": "MNIST epochs",
+     "a": "§2.7: static experiments train 10 epochs on MNIST",
+     "b": "§3.1: the sweep (Table 5) and its dense 97.81 train 5 epochs; §3.2's Table 6 uses 10",
+     "rows": ("dense_mnist_5ep", "table6_dense_mnist")},
+    {"topic": "Figure 2c's nine profiles",
+     "a": "Figure 2c caption: '9 profiles per dataset'",
+     "b": "Table 6, the same comparison, lists 7 sparse rows",
+     "rows": ()},
+    {"topic": "Sequential spreading's live inputs",
+     "a": "§3.1: '537 of 784 input neurons (69%) receive zero connections'",
+     "b": "the same paragraph: 'the first ~250 input pixels … ignoring the remaining 534'; and neuron 0 "
+          "'connects to inputs [0, 99]' where the profile gives it 247",
+     "rows": ("mask_exp_sequential_dead_inputs",)},
+    {"topic": "LN(equil. + 0.5) at 90%",
+     "a": "§3.3: lognormal at the equilibrium CCV and ±0.5 (2.93–3.03 at 90% from Table 4)",
+     "b": "§2.2: lognormal reaches at most ~2.8 at 90%",
+     "rows": ()},
+    {"topic": "ERK on Forest Cover",
+     "a": "§3.3: ERK leaves Forest Cover's first layer '~5' inputs per neuron and collapses at 95–98%",
+     "b": "standard ERK makes the 54-input layer dense at 80% and 0.81 dense at 90% (≈ 44 inputs); '~5' is uniform 10%",
+     "rows": ("rigl_forest_erk",)},
+)

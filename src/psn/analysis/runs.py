@@ -46,6 +46,7 @@ def model_rows(run: Mapping[str, Any]) -> list[dict[str, Any]]:
             "arch": job["arch"],
             "epochs": job["epochs"],
             "condition": job["condition"],
+            "reading": job.get("reading", ""),
             "profile": job["profile"],
             "spread": job["spread"],
             "target_sparsity": job["sparsity"],

@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from psn.model.mlp import BatchedMLP, stack_masks
+from psn.model.mlp import BatchedMLP, flops_per_model_step, stack_masks
 from psn.training.engine import TrainState, make_optimizer, train_step
 
 SIZES = [784, 1024, 1024, 10]
@@ -58,15 +58,6 @@ def rigl_runs(config_path: str = "config.yaml") -> list[tuple]:
     from psn.workflow.rigl_plan import rigl_jobs
 
     return _runs_by_shape(rigl_jobs(load(config_path)).values(), "RigL ")
-
-
-def flops_per_model_step(sizes: list[int], batch: int) -> float:
-    """Matmul FLOPs one model-step runs: forward and dW, 2*B*n_in*n_out each, on every layer, and
-    dX on every layer but the first (the input needs no gradient, so none is computed)."""
-    pairs = list(zip(sizes[:-1], sizes[1:]))
-    forward = dw = sum(2 * batch * a * b for a, b in pairs)
-    dx = sum(2 * batch * a * b for a, b in pairs[1:])
-    return float(forward + dw + dx)
 
 
 def _median_time(fn: Callable[[], None], repeats: int) -> float:

@@ -17,7 +17,11 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-INITS = ("mean_fan_in", "per_neuron")
+INITS = ("mean_fan_in", "per_neuron", "dense_fan_in", "torch_default")
+# Readings of the init scale (NOTES "Init scale"): Eq. 9 as written (mean_fan_in), He with the
+# dense fan-in then masked (dense_fan_in), and PyTorch's default nn.Linear init then masked
+# (torch_default: weights and biases U(-1/sqrt(n_in), 1/sqrt(n_in)), on every layer).
+TORCH_DEFAULT = "torch_default"
 
 
 def derive_seed(seed: int, purpose: str, *keys: int) -> int:
@@ -47,9 +51,21 @@ def _std_per_neuron(mask: torch.Tensor | None, n_in: int) -> torch.Tensor | floa
     return (2.0 / fan_in).sqrt()
 
 
+def _std_dense_fan_in(mask: torch.Tensor | None, n_in: int) -> float:
+    # He with the layer's dense fan-in, sigma^2 = 2 / n_in, whatever the mask leaves
+    return (2.0 / n_in) ** 0.5
+
+
+def _std_torch_default(mask: torch.Tensor | None, n_in: int) -> float:
+    # the std of U(-1/sqrt(n_in), 1/sqrt(n_in)): nn.Linear's kaiming_uniform_(a=sqrt(5))
+    return (1.0 / (3.0 * n_in)) ** 0.5
+
+
 _STD: dict[str, Callable[[torch.Tensor | None, int], torch.Tensor | float]] = {
     "mean_fan_in": _std_mean_fan_in,
     "per_neuron": _std_per_neuron,
+    "dense_fan_in": _std_dense_fan_in,
+    TORCH_DEFAULT: _std_torch_default,
 }
 
 
@@ -68,14 +84,33 @@ def init_std(mask: torch.Tensor | None, n_in: int, init: str = "mean_fan_in") ->
 def init_weight(
     n_out: int, n_in: int, mask: torch.Tensor | None, seed: int, layer: int, init: str = "mean_fan_in"
 ) -> torch.Tensor:
-    """Weight (n_out, n_in) of one model's layer: N(0, std^2) drawn dense, then zeroed off the mask."""
-    std = init_std(mask, n_in, init)
+    """Weight (n_out, n_in) of one model's layer: N(0, std^2) drawn dense (U(-b, b) with
+    b = 1/sqrt(n_in) for ``torch_default``), then zeroed off the mask."""
     gen = torch.Generator(device="cpu").manual_seed(derive_seed(seed, "init", layer))
-    w = torch.randn(n_out, n_in, generator=gen, dtype=torch.float32)
-    w = w * std
+    if init == TORCH_DEFAULT:
+        bound = 1.0 / n_in ** 0.5
+        w = torch.rand(n_out, n_in, generator=gen, dtype=torch.float32) * (2 * bound) - bound
+    else:
+        w = torch.randn(n_out, n_in, generator=gen, dtype=torch.float32) * init_std(mask, n_in, init)
     if mask is not None:
         w = w * mask.to(torch.float32)
     return w
+
+
+def init_bias(n_out: int, n_in: int, seed: int, layer: int, init: str = "mean_fan_in") -> torch.Tensor:
+    """Bias (n_out,) of one model's layer: zero (the paper's protocol), or nn.Linear's default
+    U(-1/sqrt(n_in), 1/sqrt(n_in)) for ``torch_default``."""
+    if init != TORCH_DEFAULT:
+        return torch.zeros(n_out, dtype=torch.float32)
+    gen = torch.Generator(device="cpu").manual_seed(derive_seed(seed, "init_bias", layer))
+    bound = 1.0 / n_in ** 0.5
+    return torch.rand(n_out, generator=gen, dtype=torch.float32) * (2 * bound) - bound
+
+
+def init_biases(layer_sizes: list[int], seeds: list[int], init: str = "mean_fan_in") -> list[torch.Tensor]:
+    """Stacked biases (K, out) per layer (every layer, the output's too)."""
+    return [torch.stack([init_bias(n_out, n_in, s, layer, init) for s in seeds])
+            for layer, (n_in, n_out) in enumerate(zip(layer_sizes[:-1], layer_sizes[1:]))]
 
 
 def init_group(
@@ -85,11 +120,12 @@ def init_group(
     init: str = "mean_fan_in",
 ) -> list[torch.Tensor]:
     """Stacked weights (K, out, in) per layer. ``masks[l]`` is a bool (K, out, in) or None (dense);
-    layers past the end of ``masks`` (the output layer) are dense with std sqrt(2 / n_in)."""
+    layers past the end of ``masks`` (the output layer) are dense with std sqrt(2 / n_in), or
+    nn.Linear's default for ``torch_default``, which applies to every layer."""
     out = []
     for layer, (n_in, n_out) in enumerate(zip(layer_sizes[:-1], layer_sizes[1:])):
         mask = masks[layer] if layer < len(masks) else None
-        how = init if mask is not None else "mean_fan_in"
+        how = init if mask is not None or init == TORCH_DEFAULT else "mean_fan_in"
         out.append(
             torch.stack(
                 [

@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from psn.model.init import init_group
+from psn.model.init import init_biases, init_group
 
 LN_EPS = 1e-5
 
@@ -46,6 +46,15 @@ def stack_masks(
             stacked.append(t.to(torch.bool))
         out.append(torch.stack(stacked))
     return out
+
+
+def flops_per_model_step(sizes: list[int], batch: int) -> float:
+    """Matmul FLOPs one model-step runs: forward and dW, 2*B*n_in*n_out each, on every layer, and
+    dX on every layer but the first (the input needs no gradient, so none is computed)."""
+    pairs = list(zip(sizes[:-1], sizes[1:]))
+    forward = dw = sum(2 * batch * a * b for a, b in pairs)
+    dx = sum(2 * batch * a * b for a, b in pairs[1:])
+    return float(forward + dw + dx)
 
 
 class _BatchedLinear(torch.autograd.Function):
@@ -100,7 +109,7 @@ class BatchedMLP(nn.Module):
         for w in self.weights:  # persistent dL/dW buffers, written by _BatchedLinear.backward
             w.grad = torch.zeros_like(w)
         self.biases = nn.ParameterList(
-            [nn.Parameter(torch.zeros(self.k, n)) for n in self.layer_sizes[1:]]
+            [nn.Parameter(b) for b in init_biases(self.layer_sizes, list(seeds), init)]
         )
         self.ln_weight = nn.ParameterList(
             [nn.Parameter(torch.ones(self.k, n)) for n in self.layer_sizes[1:-1]]

@@ -23,6 +23,7 @@ from psn.analysis import published as pub  # noqa: E402
 from psn.analysis.comparisons import comparisons  # noqa: E402
 from psn.analysis.static import (STATIC_COMPARISONS, forest_grid, gradient_points, gradient_table,  # noqa: E402
                                  multipeak_summary, spreading_ablation)
+from psn.analysis.readings import readings_table  # noqa: E402
 from psn.analysis.tables import relative_to_dense, table5, table5_wide, table6, table6_wide  # noqa: E402
 from psn.model.gradients import READINGS  # noqa: E402
 from psn.render.io import Path, save_figure, to_markdown, write_csv, write_text  # noqa: E402
@@ -345,11 +346,39 @@ def render_forest_grid(grid: pd.DataFrame | None, csv: Path | None) -> None:
         write_csv(forest_grid(grid) if _present(grid) else placeholder_table("forest_grid"), csv)
 
 
+def readings_markdown(table: pd.DataFrame) -> str:
+    """One row per reading and accuracy: each Table 6 row's mean (ours; the paper's in the
+    header), the distance to the paper and the sparse − dense gap; '*' marks a value the
+    reading shares with the default (a group it does not change)."""
+    if table.empty:
+        return "_readings: experiment not in this config._\n"
+    labels = [c.removesuffix(" paper") for c in table.columns if c.endswith(" paper")]
+    out = pd.DataFrame({"reading": table["reading"], "accuracy": table["accuracy"]})
+    for label in labels:
+        head = f"{label} ({_fmt(table[f'{label} paper'].iloc[0])})"
+        out[head] = [_fmt(v) + ("" if own else "*") for v, own in zip(table[label], table[f"{label} own"])]
+    out["mean abs(ours − paper)"] = [_fmt(v) for v in table["distance"]]
+    out["sparse − dense (paper)"] = [f"{_fmt(v)} ({_fmt(p)})" for v, p in
+                                     zip(table["sparse_minus_dense"], table["paper_sparse_minus_dense"])]
+    return ("The paper's open readings (Fashion-MNIST, 90%): accuracy (%) per Table 6 row, ours beside the "
+            "paper's (in the header), each reading a one-axis change from the config's settings; * = the "
+            "default's group, which the reading does not change.\n\n" + to_markdown(out))
+
+
+def render_readings(readings: pd.DataFrame | None, csv: Path | None, md: Path | None) -> None:
+    table = readings_table(readings) if _present(readings) else pd.DataFrame()
+    if csv is not None:
+        write_csv(table if len(table) else placeholder_table("readings"), csv)
+    if md is not None:
+        write_text(md, readings_markdown(table))
+
+
 # ---- everything ------------------------------------------------------------------------------------
 
 OUTPUTS = ("fig2a_png", "fig2a_pdf", "fig2b_png", "fig2b_pdf", "fig2c_png", "fig2c_pdf", "gradients_png",
            "gradients_pdf", "table5_csv", "table5_md", "table6_csv", "table6_md", "comparisons_csv",
-           "comparisons_md", "multipeak_csv", "gradients_csv", "gradients_md", "ablation_csv", "forest_grid_csv")
+           "comparisons_md", "multipeak_csv", "gradients_csv", "gradients_md", "ablation_csv", "forest_grid_csv",
+           "readings_csv", "readings_md")
 
 
 def render_all(models_by_experiment: Mapping[str, pd.DataFrame], outputs: Mapping[str, Path]) -> None:
@@ -379,3 +408,4 @@ def render_all(models_by_experiment: Mapping[str, pd.DataFrame], outputs: Mappin
     render_multipeak_table(mp, o.get("multipeak_csv"))
     render_ablation(m.get("spreading_ablation"), o.get("ablation_csv"))
     render_forest_grid(m.get("forest_grid"), o.get("forest_grid_csv"))
+    render_readings(m.get("readings"), o.get("readings_csv"), o.get("readings_md"))

@@ -8,7 +8,7 @@ Its string form is what the workflow's ``{condition}`` wildcard holds, e.g.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterator
 
 from psn.config import STATIC_EXPERIMENTS
@@ -46,11 +46,46 @@ class Condition:
         """The ``psn.make_mask`` profile name and keyword parameters for this condition."""
         if self.profile == "random_baseline":
             return random_baseline_profile(random_baseline), {}
+        if self.profile.startswith(RANDOM_AS):  # a named random baseline (the readings')
+            return random_baseline_profile(self.profile[len(RANDOM_AS):]), {}
         return self.profile, dict(self.params)
 
 
 RANDOM = Condition("random_baseline")
 DENSE = Condition("dense")
+RANDOM_AS = "random_"          # Condition("random_erdos_renyi"): that random baseline by name
+
+# ---- readings (the readings experiment): one-axis changes from the config's own settings ----
+READING_AXES = ("init", "normalise", "random_baseline")
+
+
+def reading_name(axis: str, value: str) -> str:
+    """('init', 'dense_fan_in') -> 'init-dense_fan_in'."""
+    return f"{axis}-{value}"
+
+
+def parse_reading(name: str) -> tuple[str, str]:
+    axis, _, value = name.partition("-")
+    if axis not in READING_AXES or not value:
+        raise ValueError(f"not a reading: {name!r} (axes: {', '.join(READING_AXES)})")
+    return axis, value
+
+
+def reading_condition(condition: Condition, axis: str, value: str, cfg: dict) -> Condition | None:
+    """The condition a group trains under the reading, or None where the reading changes
+    nothing for it (the group is then the default's): the random baseline reading touches only
+    the random baseline; He with the dense fan-in leaves dense models as they are."""
+    if axis == "random_baseline":
+        return Condition(RANDOM_AS + value) if condition == RANDOM else None
+    if axis == "init" and condition.is_dense and value in ("dense_fan_in", "per_neuron", "mean_fan_in"):
+        return None  # every He reading gives a dense layer sqrt(2 / n_in)
+    return condition
+
+
+def reading_default(cfg: dict, axis: str) -> str:
+    """The config's own value on a reading's axis."""
+    return {"init": cfg["training"]["init"], "normalise": cfg["data"]["normalise"],
+            "random_baseline": cfg["masks"]["random_baseline"]}[axis]
 
 
 @dataclass(frozen=True)
@@ -135,6 +170,7 @@ class TrainJob:
     layer_sizes: tuple[int, ...]          # input, hidden..., classes
     batch_size: int
     seeds: tuple[int, ...] = field(default=())
+    reading: str = ""                     # "" (the config's settings) | "<axis>-<value>"
 
     @property
     def mask_key(self) -> str | None:
@@ -144,8 +180,16 @@ class TrainJob:
 
     @property
     def key(self) -> str:
-        return (f"{self.dataset}/{format_arch(self.layer_sizes)}/e{self.epochs}/"
+        prefix = f"readings/{self.reading}/" if self.reading else ""
+        return (f"{prefix}{self.dataset}/{format_arch(self.layer_sizes)}/e{self.epochs}/"
                 f"{self.condition.name}/{self.spread}/s{format_sparsity(self.sparsity)}")
+
+    def override(self, axis: str) -> str | None:
+        """This group's value on ``axis`` if its reading changes it, else None."""
+        if not self.reading:
+            return None
+        a, value = parse_reading(self.reading)
+        return value if a == axis else None
 
 
 def dataset_layer_sizes(cfg: dict, dataset: str, hidden=None) -> tuple[int, ...]:
@@ -169,11 +213,20 @@ def _experiment_groups(cfg: dict) -> Iterator[tuple[str, TrainJob]]:
             common = dict(epochs=epochs_for(exp["epochs"], dataset),
                           layer_sizes=dataset_layer_sizes(cfg, dataset),
                           batch_size=cfg["datasets"][dataset]["batch_size"], seeds=seeds)
-            if "dense" in exp["baselines"]:
-                yield name, TrainJob(dataset, DENSE, "none", 0.0, **common)
-            for condition, spread in static_conditions(exp, cfg["masks"]["profile_params"]):
-                for sparsity in experiment_sparsities(exp, dataset):
-                    yield name, TrainJob(dataset, condition, spread, sparsity, **common)
+            groups = [TrainJob(dataset, DENSE, "none", 0.0, **common)] if "dense" in exp["baselines"] else []
+            groups += [TrainJob(dataset, condition, spread, sparsity, **common)
+                       for condition, spread in static_conditions(exp, cfg["masks"]["profile_params"])
+                       for sparsity in experiment_sparsities(exp, dataset)]
+            for job in groups:
+                yield name, job
+            for axis, values in exp.get("readings", {}).items():
+                for value in values:
+                    if value == reading_default(cfg, axis):
+                        continue  # the default groups are that reading
+                    for job in groups:
+                        cond = reading_condition(job.condition, axis, value, cfg)
+                        if cond is not None:
+                            yield name, replace(job, condition=cond, reading=reading_name(axis, value))
     grid = cfg["experiments"].get("forest_grid")
     if grid and grid["enabled"]:
         seeds = tuple(grid.get("seeds", cfg["seeds"]))
@@ -193,8 +246,7 @@ def train_jobs(cfg: dict) -> dict[str, TrainJob]:
     for _, job in _experiment_groups(cfg):
         old = merged.get(job.key)
         seeds = tuple(sorted(set(job.seeds) | set(old.seeds if old else ())))
-        merged[job.key] = TrainJob(job.dataset, job.condition, job.spread, job.sparsity,
-                                   job.epochs, job.layer_sizes, job.batch_size, seeds)
+        merged[job.key] = replace(job, seeds=seeds)
     return dict(sorted(merged.items()))
 
 

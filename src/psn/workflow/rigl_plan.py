@@ -12,6 +12,10 @@ A *start* names how a group's masks begin; its string form is the ``{start}`` wi
 - ``static``: the static random baseline, trained without mask updates (the reference).
 
 The equilibrium of a (dataset, sparsity) is measured from the ``equilibrium_starts`` groups.
+The confirmation's seeds beyond the config's ``seeds`` train as separate groups (key suffix
+``-confirm``): the equilibrium stays measured on the same seeds in every cell, and adding the
+confirmation retrains nothing already trained. A batched group gives each model what a single
+run would, so splitting the seeds changes no result.
 """
 
 from __future__ import annotations
@@ -65,11 +69,13 @@ class RigLJob:
     layer_sizes: tuple[int, ...]          # input, hidden..., classes
     batch_size: int
     seeds: tuple[int, ...] = field(default=())
+    part: str = ""                        # "" (the cell's seeds) | "confirm" (the extra seeds)
 
     @property
     def key(self) -> str:
+        suffix = f"-{self.part}" if self.part else ""
         return (f"{self.dataset}/{format_arch(self.layer_sizes)}/e{self.epochs}/{self.start}/"
-                f"s{format_sparsity(self.sparsity)}")
+                f"s{format_sparsity(self.sparsity)}{suffix}")
 
     @property
     def cell(self) -> str:
@@ -101,9 +107,17 @@ def cell_starts(rigl: dict) -> list[str]:
     return list(dict.fromkeys(starts))
 
 
+CONFIRMATION_PART = "confirm"
+
+
+def confirmation_starts(rigl: dict) -> list[str]:
+    """The starts the 10-seed confirmation compares: ERK, LN(equil.), and LN(paper) if run."""
+    return ["erk", EQUILIBRIUM_PREFIX] + (["ln-paper"] if rigl["paper_ccv"] else [])
+
+
 def rigl_jobs(cfg: dict) -> dict[str, RigLJob]:
-    """Every RigL group, keyed by its path key; the confirmation's seeds are merged into the
-    groups of its cell that the comparison needs (ERK and LN(equil.))."""
+    """Every RigL group, keyed by its path key. The confirmation's seeds not in ``cfg['seeds']``
+    are groups of their own (part ``confirm``) for ERK, LN(equil.) and LN(paper) of its cell."""
     from psn.config import epochs_for
 
     rigl = cfg.get("rigl")
@@ -111,14 +125,11 @@ def rigl_jobs(cfg: dict) -> dict[str, RigLJob]:
         return {}
     jobs: dict[str, RigLJob] = {}
 
-    def add(dataset, start, sparsity, seeds):
+    def add(dataset, start, sparsity, seeds, part=""):
         job = RigLJob(dataset, start, sparsity, epochs_for(rigl["epochs"], dataset),
                       dataset_layer_sizes(cfg, dataset), cfg["datasets"][dataset]["batch_size"],
-                      tuple(seeds))
-        old = jobs.get(job.key)
-        merged = tuple(sorted(set(job.seeds) | set(old.seeds if old else ())))
-        jobs[job.key] = RigLJob(job.dataset, job.start, job.sparsity, job.epochs,
-                                job.layer_sizes, job.batch_size, merged)
+                      tuple(sorted(seeds)), part)
+        jobs[job.key] = job
 
     for dataset in rigl["datasets"]:
         for sparsity in rigl["sparsities"]:
@@ -126,10 +137,10 @@ def rigl_jobs(cfg: dict) -> dict[str, RigLJob]:
                 add(dataset, start, sparsity, cfg["seeds"])
     conf = rigl.get("confirmation")
     if conf and conf.get("enabled", True):
-        for start in ("erk", EQUILIBRIUM_PREFIX, "ln-paper"):
-            if start == "ln-paper" and not rigl["paper_ccv"]:
-                continue
-            add(conf["dataset"], start, conf["sparsity"], conf["seeds"])
+        extra = set(conf["seeds"]) - set(cfg["seeds"])
+        if extra:
+            for start in confirmation_starts(rigl):
+                add(conf["dataset"], start, conf["sparsity"], extra, CONFIRMATION_PART)
     return dict(sorted(jobs.items()))
 
 
@@ -141,6 +152,6 @@ def equilibrium_cells(cfg: dict) -> dict[str, list[RigLJob]]:
     wanted = set(equilibrium_starts(cfg["rigl"]))
     out: dict[str, list[RigLJob]] = {}
     for job in jobs.values():
-        if job.start in wanted:
+        if job.start in wanted and not job.part:
             out.setdefault(job.cell, []).append(job)
     return out

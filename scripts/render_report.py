@@ -1,0 +1,64 @@
+"""Workflow glue: the reproduction report from the pipeline's own tables (whichever stages the
+config ran), the paper's plan for what was not run, and the machine it ran on."""
+
+import os
+
+import pandas as pd
+
+from psn.analysis.report import Results, claims, measure, merge_measurements, report_table, verdict_counts
+from psn.config import load
+from psn.provenance import atomic_write_bytes, environment
+from psn.analysis.readings import readings_table
+from psn.render.report import report_markdown
+from psn.render.static import readings_markdown
+from psn.workflow.estimate import commands
+from psn.workflow.runtime import job_log
+
+inp, out, params = snakemake.input, snakemake.output, snakemake.params  # noqa: F821 (snakemake globals)
+
+
+def table(name):
+    return pd.read_csv(inp[name]) if name in inp.keys() else None
+
+
+FIELDS = {"tables/table3.csv": "table3", "tables/mask_published.csv": "mask_published",
+          "tables/rigl/models.csv": "rigl_models", "tables/rigl/curves.csv": "rigl_curves",
+          "tables/rigl/equilibrium.csv": "rigl_equilibrium"}
+
+
+def included_results():
+    """One Results per ``report.include`` directory, from its tables present."""
+    per_root: dict[int, Results] = {}
+    for key, (i, rel) in params.included.items():
+        res = per_root.setdefault(i, Results(rounding=params.rounding, static={}))
+        df = pd.read_csv(inp[key])
+        if rel in FIELDS:
+            setattr(res, FIELDS[rel], df)
+        else:  # tables/<experiment>/models.csv
+            res.static[rel.split("/")[1]] = df
+    return [per_root[i] for i in sorted(per_root)]
+
+
+with job_log(snakemake.log[0], "report") as log:  # noqa: F821
+    static = {k.removeprefix("static_"): pd.read_csv(v) for k, v in inp.items() if k.startswith("static_")}
+    res = Results(static=static, table3=table("table3"), mask_published=table("mask_published"),
+                  rounding=params.rounding, rigl_models=table("rigl_models"), rigl_curves=table("rigl_curves"),
+                  rigl_equilibrium=table("rigl_equilibrium"))
+    extra = included_results()
+    ours = merge_measurements(measure(res), *(measure(r) for r in extra))
+    rows = report_table(claims(), ours, commands(load(params.paper_config), params.gflops))
+    log.info("verdicts: %s", verdict_counts(rows))
+    here = os.path.dirname(out.md)
+    figures = {k.removeprefix("figure_"): os.path.relpath(v, here) for k, v in inp.items() if k.startswith("figure_")}
+    env = environment()
+    env = {"machine": f"{env['platform']} ({env['machine']})",
+           **{k: v for k, v in env["versions"].items()}}
+    preamble = params.preamble
+    if params.include:
+        preamble += ("\nFull-size runs read too (a number measured at the paper's settings there wins): "
+                     + ", ".join(f"`{root}/`" for root in params.include) + ".\n")
+    readings = readings_markdown(readings_table(static["readings"])) if "readings" in static else ""
+    md = report_markdown(rows, title=params.title, preamble=preamble, figures=figures, environment=env,
+                         readings=readings)
+    atomic_write_bytes(out.csv, rows.to_csv(index=False).encode())
+    atomic_write_bytes(out.md, md.encode())

@@ -1,0 +1,78 @@
+"""The readings experiment: which reading of the paper's open points brings our Fashion-MNIST
+accuracies to the published ones (Table 6's Fashion-MNIST column).
+
+Pure functions on the readings experiment's ``models.csv`` (one row a model, ``reading`` ""
+for the config's own settings). A reading trains only the groups it changes; the others are
+the default's, so every reading is compared on the same four conditions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from psn.analysis import published as pub
+from psn.analysis.columns import DENSE_CONDITION, RANDOM_CONDITION
+from psn.analysis.stats import finished
+
+DEFAULT = "default"
+ACCURACIES = ("final", "best")
+
+
+def table6_label(row) -> str | None:
+    """The Table 6 row a model belongs to: dense, any random baseline, or a profile (with its
+    lognormal CCV); None for a profile Table 6 does not have."""
+    if row["condition"] == DENSE_CONDITION:
+        return "Dense"
+    if row["condition"] == RANDOM_CONDITION or str(row["condition"]).startswith("random_"):
+        return "Random (≈0)"
+    for label, profile, ccv, _, _ in pub.TABLE6_ROWS:
+        if row["profile"] == profile and (ccv is None or np.isclose(float(row.get("ccv_target") or np.nan), ccv)):
+            return label
+    return None
+
+
+def _with_labels(models: pd.DataFrame, dataset: str) -> pd.DataFrame:
+    m = finished(models[models["dataset"] == dataset]).copy()
+    m["reading"] = m["reading"].fillna("").replace("", DEFAULT) if "reading" in m else DEFAULT
+    m["label"] = [table6_label(r) for r in m.to_dict("records")]
+    return m[m["label"].notna()]
+
+
+def readings_table(models: pd.DataFrame, dataset: str = "fashion_mnist") -> pd.DataFrame:
+    """Per reading (the default first) and accuracy (final, best epoch): each Table 6 row's
+    mean ours beside the paper's, the mean |ours − paper| over the rows (``distance``), and
+    the sparse rows' mean minus dense, ours and the paper's (the paper has sparse at or above
+    dense; the gap the readings are meant to explain)."""
+    m = _with_labels(models, dataset)
+    if m.empty:
+        return pd.DataFrame(columns=["reading", "accuracy", "distance", "sparse_minus_dense", "paper_sparse_minus_dense"])
+    paper = {label: values[pub.TABLE6_DATASETS.index(dataset)] for label, _, _, _, values in pub.TABLE6_ROWS}
+    default = m[m["reading"] == DEFAULT]
+    readings = [DEFAULT] + sorted(set(m["reading"]) - {DEFAULT})
+    labels = [label for label in paper if label in set(m["label"])]
+    rows = []
+    for reading in readings:
+        own = m[m["reading"] == reading]
+        # a reading's own groups, the default's for the conditions it leaves unchanged
+        groups = {label: (own if label in set(own["label"]) else default)[lambda d: d["label"] == label]
+                  for label in labels}
+        for acc in ACCURACIES:
+            row = {"reading": reading, "accuracy": acc}
+            for label, g in groups.items():
+                vals = g[f"{acc}_acc"].dropna()
+                row[f"{label}"] = float(vals.mean()) if len(vals) else np.nan
+                row[f"{label} sd"] = float(vals.std(ddof=1)) if len(vals) > 1 else np.nan
+                row[f"{label} n"] = len(vals)
+                row[f"{label} own"] = label in set(own["label"]) or reading == DEFAULT
+            diffs = [row[label] - paper[label] for label in labels if np.isfinite(row[label])]
+            row["distance"] = float(np.mean(np.abs(diffs))) if diffs else np.nan
+            sparse = [row[label] for label in labels if label != "Dense" and np.isfinite(row[label])]
+            row["sparse_minus_dense"] = (float(np.mean(sparse)) - row["Dense"]) if sparse and "Dense" in row else np.nan
+            psparse = [paper[label] for label in labels if label != "Dense"]
+            row["paper_sparse_minus_dense"] = float(np.mean(psparse)) - paper["Dense"] if psparse else np.nan
+            rows.append(row)
+    out = pd.DataFrame(rows)
+    for label in labels:
+        out[f"{label} paper"] = paper[label]
+    return out

@@ -1,0 +1,123 @@
+"""The reproduction report as Markdown: the verdict counts, the rule, every published number
+beside ours by section, what to launch for the rows not run, and the paper's contradictions."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from psn.analysis import published as pub
+from psn.analysis.report import NOT_RUN, OTHER_SETTINGS, VERDICT_RULE, VERDICTS, verdict_counts
+
+MARK = {"reproduced": "✓ reproduced", "differs": "✗ differs", "other settings": "· other settings",
+        "not run": "– not run"}
+
+
+def _num(v, decimals: int = 2) -> str:
+    try:
+        v = float(v)
+    except (TypeError, ValueError):
+        return ""
+    if not np.isfinite(v):
+        return "never" if v == math.inf else ""
+    return f"{v:.{decimals}f}"
+
+
+def _decimals(row: Mapping) -> int:
+    """Ours printed one digit finer than the paper (at least 2 for accuracies)."""
+    text = str(row["paper"]).split("–")[-1].lstrip("<>≤ ")
+    paper = len(text.split(".")[1]) if "." in text else 0
+    return min(4, paper + 1)
+
+
+def ours_text(row: Mapping) -> str:
+    if row["verdict"] == NOT_RUN:
+        return ""
+    d = _decimals(row)
+    text = _num(row["ours"], d)
+    if np.isfinite(float(row["sd"])):
+        text += f" ± {_num(row['sd'], d)}"
+    if int(row["n"]) > 0:
+        text += f" (n {int(row['n'])})"
+    return text
+
+
+def _escape(text: str) -> str:
+    return str(text).replace("|", "\\|")
+
+
+def section_markdown(rows: pd.DataFrame) -> str:
+    head = "| quantity | where | paper | ours | ours − paper | verdict | measured at / note |\n|---|---|---|---|---|---|---|\n"
+    lines = []
+    for r in rows.to_dict("records"):
+        note = "; ".join(x for x in (r["settings"], r["note"]) if x)
+        lines.append(f"| {_escape(r['quantity'])} | {_escape(r['where'])} | {r['paper']} | {ours_text(r)} | "
+                     f"{_num(r['diff'], _decimals(r))} | {MARK[r['verdict']]} | {_escape(note)} |")
+    return head + "\n".join(lines) + "\n"
+
+
+def counts_markdown(table: pd.DataFrame) -> str:
+    counts = verdict_counts(table)
+    total = sum(counts.values())
+    lines = [f"| {v} | {counts[v]} | {100 * counts[v] / total:.0f}% |" for v in VERDICTS] if total else []
+    by_section = table.groupby("section", sort=False)["verdict"].value_counts().unstack(fill_value=0)
+    sec = ["| section | " + " | ".join(VERDICTS) + " |", "|---|" + "---|" * len(VERDICTS)]
+    for name, r in by_section.iterrows():
+        sec.append(f"| {name} | " + " | ".join(str(int(r.get(v, 0))) for v in VERDICTS) + " |")
+    return (f"{total} published numbers.\n\n| verdict | numbers | share |\n|---|---|---|\n" + "\n".join(lines)
+            + "\n\n" + "\n".join(sec) + "\n")
+
+
+def todo_markdown(table: pd.DataFrame) -> str:
+    """One line per (experiment, dataset) with rows not run or at other settings."""
+    todo = table[table["verdict"].isin([NOT_RUN, OTHER_SETTINGS]) & (table["command"] != "")]
+    if not len(todo):
+        return "Every number was measured at the paper's settings.\n"
+    lines = ["| experiment | dataset | numbers | command (paper settings, `config.yaml`) | est. hours |",
+             "|---|---|---|---|---|"]
+    for (exp, dataset), g in todo.groupby(["experiment", "dataset"], sort=False):
+        lines.append(f"| {exp} | {dataset or '–'} | {len(g)} | `{g['command'].iloc[0]}` | {_num(g['hours'].iloc[0], 1)} |")
+    return "\n".join(lines) + "\n"
+
+
+def contradictions_markdown(table: pd.DataFrame, items: Sequence[Mapping] = pub.CONTRADICTIONS) -> str:
+    by_id = table.set_index("id")
+    out = []
+    for c in items:
+        measured = []
+        for cid in c["rows"]:
+            if cid in by_id.index:
+                r = by_id.loc[cid]
+                ours = ours_text(r.to_dict() | {"id": cid}) or "not run"
+                measured.append(f"{r['quantity']}: paper {r['paper']}, ours {ours}")
+        out.append(f"- **{c['topic']}.** {c['a']}. Against: {c['b']}."
+                   + (f" We measured: {'; '.join(measured)}." if measured else ""))
+    return "\n".join(out) + "\n"
+
+
+READINGS_NOTE = ("EMNIST's epochs (§2.7's 20 against §3.2's 10) is a reading too; EMNIST cannot be "
+                 "downloaded on the machine this report was made on, so its rows say not run.\n")
+
+
+def report_markdown(table: pd.DataFrame, *, title: str = "Reproduction report", preamble: str = "",
+                    figures: Mapping[str, str] | None = None, environment: Mapping | None = None,
+                    readings: str = "") -> str:
+    """The report; ``readings`` is the readings experiment's table (Markdown), if it ran."""
+    parts = [f"# {title}\n", preamble, "## Summary\n", counts_markdown(table), "## The rule\n", VERDICT_RULE + "\n"]
+    for section, rows in table.groupby("section", sort=False):
+        parts += [f"## {section}\n", section_markdown(rows)]
+    parts += ["## The paper's open readings, by experiment\n",
+              (readings or "_The readings experiment is not in this config "
+                           "(`experiments.readings` in `config.yaml`)._\n") + "\n" + READINGS_NOTE]
+    parts += ["## Not run, or not at the paper's settings: what to launch\n",
+              "Hours are the paper plan's matmul FLOPs over the engine's measured rate (`report.gflops`); "
+              "a target trains every dataset of its experiment.\n", todo_markdown(table),
+              "## Where the paper contradicts itself\n", contradictions_markdown(table)]
+    if figures:
+        parts += ["## Figures\n", "\n".join(f"- [{name}]({path})" for name, path in figures.items()) + "\n"]
+    if environment:
+        parts += ["## Environment\n", "\n".join(f"- {k}: {v}" for k, v in environment.items()) + "\n"]
+    return "\n".join(p for p in parts if p)

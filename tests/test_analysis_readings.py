@@ -1,0 +1,50 @@
+"""The readings table: every reading compared on the same Table 6 rows, the default's groups
+standing in for those a reading does not change."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from psn.analysis import published as pub
+from psn.analysis.readings import readings_table
+from psn.render.static import readings_markdown
+
+PAPER = {label: values[1] for label, _, _, _, values in pub.TABLE6_ROWS}  # Fashion-MNIST
+
+
+def _models(groups):
+    """groups: (reading, condition, profile, [final accuracies]) -> models.csv rows."""
+    rows = []
+    for reading, condition, profile, accs in groups:
+        for seed, acc in zip([42, 123, 456], accs):
+            rows.append({"dataset": "fashion_mnist", "reading": reading, "condition": condition, "profile": profile,
+                         "ccv_target": np.nan, "seed": seed, "final_acc": acc, "best_acc": acc + 0.2,
+                         "diverged": False})
+    return pd.DataFrame(rows)
+
+
+def test_readings_share_the_default_groups_they_do_not_change():
+    models = _models([
+        ("", "dense", "dense", [89.0, 89.1, 89.2]),
+        ("", "random", "uniform", [88.4, 88.5, 88.6]),
+        ("init-torch_default", "dense", "dense", [89.0, 89.0, 89.0]),
+        ("init-torch_default", "random", "uniform", [89.2, 89.3, 89.4]),
+        ("random_baseline-erdos_renyi", "random_erdos_renyi", "random", [88.0, 88.1, 88.2]),
+    ])
+    t = readings_table(models).set_index(["reading", "accuracy"])
+    assert list(dict.fromkeys(t.index.get_level_values(0))) == [
+        "default", "init-torch_default", "random_baseline-erdos_renyi"]
+    d = t.loc[("default", "final")]
+    assert d["Dense"] == pytest.approx(89.1) and d["Random (≈0)"] == pytest.approx(88.5)
+    assert d["distance"] == pytest.approx((abs(89.1 - PAPER["Dense"]) + abs(88.5 - PAPER["Random (≈0)"])) / 2)
+    assert d["sparse_minus_dense"] == pytest.approx(-0.6)
+    assert d["paper_sparse_minus_dense"] == pytest.approx(PAPER["Random (≈0)"] - PAPER["Dense"])
+    er = t.loc[("random_baseline-erdos_renyi", "final")]
+    assert er["Dense"] == pytest.approx(89.1) and not er["Dense own"]   # the default's dense
+    assert er["Random (≈0)"] == pytest.approx(88.1) and er["Random (≈0) own"]
+    torch_row = t.loc[("init-torch_default", "final")]
+    assert torch_row["sparse_minus_dense"] == pytest.approx(0.3)
+    assert torch_row["distance"] < d["distance"]
+    assert t.loc[("default", "best"), "Dense"] == pytest.approx(89.3)
+    md = readings_markdown(readings_table(models))
+    assert "89.10*" in md and f"Dense ({PAPER['Dense']:.2f})" in md
