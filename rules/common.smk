@@ -285,6 +285,9 @@ def included_tables():
     directories that exist (made by other runs with their own presets: read, never rebuilt)."""
     out = {}
     for i, root in enumerate(config["report"]["include"]):
+        if not os.path.isdir(root):
+            raise ValueError(f"report.include: no results directory {root!r}; run its preset first, "
+                             "or remove it from report.include")
         for j, rel in enumerate(INCLUDED_TABLES):
             if os.path.exists(os.path.join(root, rel)):
                 out[f"include{i}_{j}"] = (i, rel)

@@ -7,7 +7,7 @@ import pandas as pd
 
 from psn.analysis.report import Results, claims, measure, merge_measurements, report_table, verdict_counts
 from psn.config import load
-from psn.provenance import atomic_write_bytes, environment
+from psn.provenance import ArtifactError, atomic_write_bytes, environment
 from psn.analysis.readings import readings_table
 from psn.render.report import report_markdown
 from psn.render.static import readings_markdown
@@ -17,8 +17,17 @@ from psn.workflow.runtime import job_log
 inp, out, params = snakemake.input, snakemake.output, snakemake.params  # noqa: F821 (snakemake globals)
 
 
+def read_table(path):
+    """A pipeline table; one that does not parse is an ArtifactError naming the file."""
+    try:
+        return pd.read_csv(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise ArtifactError(f"{path} is damaged: not a readable CSV ({exc}); rerun the rule that "
+                            "makes it (snakemake --forcerun <rule>)") from None
+
+
 def table(name):
-    return pd.read_csv(inp[name]) if name in inp.keys() else None
+    return read_table(inp[name]) if name in inp.keys() else None
 
 
 FIELDS = {"tables/table3.csv": "table3", "tables/mask_published.csv": "mask_published",
@@ -31,7 +40,7 @@ def included_results():
     per_root: dict[int, Results] = {}
     for key, (i, rel) in params.included.items():
         res = per_root.setdefault(i, Results(rounding=params.rounding, static={}))
-        df = pd.read_csv(inp[key])
+        df = read_table(inp[key])
         if rel in FIELDS:
             setattr(res, FIELDS[rel], df)
         else:  # tables/<experiment>/models.csv
@@ -40,7 +49,7 @@ def included_results():
 
 
 with job_log(snakemake.log[0], "report") as log:  # noqa: F821
-    static = {k.removeprefix("static_"): pd.read_csv(v) for k, v in inp.items() if k.startswith("static_")}
+    static = {k.removeprefix("static_"): read_table(v) for k, v in inp.items() if k.startswith("static_")}
     res = Results(static=static, table3=table("table3"), mask_published=table("mask_published"),
                   rounding=params.rounding, rigl_models=table("rigl_models"), rigl_curves=table("rigl_curves"),
                   rigl_equilibrium=table("rigl_equilibrium"))

@@ -51,7 +51,5 @@ def commands(paper_cfg: Mapping, gflops: float) -> dict[tuple[str, str], tuple[s
     for (experiment, dataset), flops in experiment_flops(paper_cfg).items():
         target = TARGETS.get(experiment, f"{paper_cfg['results_dir']}/tables/{experiment}/models.csv")
         out[(experiment, dataset)] = (f"snakemake {target} --cores all", flops / (gflops * 1e9) / 3600)
-    for dataset in paper_cfg["datasets"]:
-        out[("masks", dataset)] = ("snakemake masks --cores all", 0.0)
     out[("masks", "")] = ("snakemake masks --cores all", 0.0)
     return out

@@ -71,7 +71,7 @@ def parse_reading(name: str) -> tuple[str, str]:
     return axis, value
 
 
-def reading_condition(condition: Condition, axis: str, value: str, cfg: dict) -> Condition | None:
+def reading_condition(condition: Condition, axis: str, value: str) -> Condition | None:
     """The condition a group trains under the reading, or None where the reading changes
     nothing for it (the group is then the default's): the random baseline reading touches only
     the random baseline; He with the dense fan-in leaves dense models as they are."""
@@ -224,7 +224,7 @@ def _experiment_groups(cfg: dict) -> Iterator[tuple[str, TrainJob]]:
                     if value == reading_default(cfg, axis):
                         continue  # the default groups are that reading
                     for job in groups:
-                        cond = reading_condition(job.condition, axis, value, cfg)
+                        cond = reading_condition(job.condition, axis, value)
                         if cond is not None:
                             yield name, replace(job, condition=cond, reading=reading_name(axis, value))
     grid = cfg["experiments"].get("forest_grid")
