@@ -277,7 +277,8 @@ def rigl_targets():
 INCLUDED_TABLES = ("tables/table3.csv", "tables/mask_published.csv", "tables/rigl/models.csv",
                    "tables/rigl/curves.csv", "tables/rigl/equilibrium.csv", "tables/mnist_sweep/models.csv",
                    "tables/multipeak/models.csv", "tables/cross_dataset/models.csv",
-                   "tables/spreading_ablation/models.csv", "tables/forest_grid/models.csv")
+                   "tables/fashion_98/models.csv", "tables/spreading_ablation/models.csv",
+                   "tables/forest_grid/models.csv", "tables/readings/models.csv")
 
 
 def included_tables():

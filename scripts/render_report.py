@@ -5,10 +5,11 @@ import os
 
 import pandas as pd
 
-from psn.analysis.report import Results, claims, measure, merge_measurements, report_table, verdict_counts
+from psn.analysis.report import (Results, claims, measure, merge_measurements, report_table, settings_of,
+                                 verdict_counts)
 from psn.config import load
 from psn.provenance import ArtifactError, atomic_write_bytes, environment
-from psn.analysis.readings import readings_table
+from psn.analysis.readings import choose_readings, readings_table
 from psn.render.report import report_markdown
 from psn.render.static import readings_markdown
 from psn.workflow.estimate import commands
@@ -66,7 +67,9 @@ with job_log(snakemake.log[0], "report") as log:  # noqa: F821
     if params.include:
         preamble += ("\nFull-size runs read too (a number measured at the paper's settings there wins): "
                      + ", ".join(f"`{root}/`" for root in params.include) + ".\n")
-    readings = readings_markdown(readings_table(static["readings"])) if "readings" in static else ""
+    chosen = choose_readings([static.get("readings"), *(r.static.get("readings") for r in extra)])
+    readings = readings_markdown(readings_table(chosen), settings=settings_of(chosen, "readings", "fashion_mnist")[0]) \
+        if chosen is not None else ""
     md = report_markdown(rows, title=params.title, preamble=preamble, figures=figures, environment=env,
                          readings=readings)
     atomic_write_bytes(out.csv, rows.to_csv(index=False).encode())

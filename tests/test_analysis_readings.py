@@ -48,3 +48,38 @@ def test_readings_share_the_default_groups_they_do_not_change():
     assert t.loc[("default", "best"), "Dense"] == pytest.approx(89.3)
     md = readings_markdown(readings_table(models))
     assert "89.10*" in md and f"Dense ({PAPER['Dense']:.2f})" in md
+
+
+def test_the_report_shows_the_readings_run_at_table_6_size():
+    from psn.analysis.readings import choose_readings
+
+    def sized(arch, epochs):
+        m = _models([("", "dense", "dense", [89.0, 89.1, 89.2])])
+        return m.assign(arch=arch, epochs=epochs)
+
+    quick, full = sized("784-256-256-10", 3), sized("784-1024-1024-10", 10)
+    assert choose_readings([quick, full]) is full
+    assert choose_readings([quick, None]) is quick
+    assert choose_readings([None, quick.assign(dataset="mnist")]) is None
+
+
+def test_the_closest_reading_and_whether_it_closes_the_gap():
+    from psn.analysis.readings import closest_readings
+
+    paper_gap = PAPER["Random (≈0)"] - PAPER["Dense"]   # +0.17
+    models = _models([
+        ("", "dense", "dense", [89.0, 89.1, 89.2]),
+        ("", "random", "uniform", [88.4, 88.5, 88.6]),                 # gap −0.6
+        ("init-torch_default", "random", "uniform", [89.2, 89.3, 89.4]),   # gap +0.2
+    ])
+    t = readings_table(models)
+    c = closest_readings(t)
+    assert c["gap"][:2] == ("init-torch_default", "final")
+    se = np.sqrt(0.1 ** 2 / 3 + 0.1 ** 2 / 3)
+    assert c["gap"][2] == pytest.approx(0.2) and c["gap"][3] == pytest.approx(se)
+    assert c["gap"][4] == pytest.approx(paper_gap) and c["gap_closed"]
+    assert "no reading closes the gap" not in readings_markdown(t)
+    # far from the paper's gap with tight seeds: the report says no reading closes it
+    far = _models([("", "dense", "dense", [89.0, 89.0, 89.01]), ("", "random", "uniform", [88.0, 88.0, 88.01])])
+    assert not closest_readings(readings_table(far))["gap_closed"]
+    assert "no reading closes the gap" in readings_markdown(readings_table(far))

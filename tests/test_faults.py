@@ -255,17 +255,9 @@ def test_bit_flipped_prepared_file_names_the_file(prepared):
 # 7. validation at load time
 
 
-def _merge(base, over):
-    """Snakemake's overlay of a --configfile on config.yaml: nested dicts merged, the rest replaced."""
-    out = copy.deepcopy(base)
-    for key, value in over.items():
-        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
-    return out
-
-
 @pytest.fixture
-def tiny_raw(paper_config_raw):
-    return _merge(paper_config_raw, yaml.safe_load((REPO / "presets" / "tiny.yaml").read_text()))
+def tiny_raw(preset):
+    return preset("tiny.yaml")
 
 
 def _error(raw, **changes):

@@ -101,3 +101,13 @@ def test_script_reads_inputs_and_writes_outputs(tmp_path, repo):
     abl = pd.read_csv(out["ablation_csv"])
     assert abl.loc[abl["label"] == "sequential", "diff_vs_even"].iloc[0] == pytest.approx(-22.5)
     assert "spreading_ablation" in (tmp_path / "render.log").read_text()
+
+
+def test_multipeak_summary_gives_the_realised_sparsity_beside_k():
+    from psn.analysis.static import multipeak_summary
+
+    mp = multipeak_models()
+    mp.loc[(mp["k"] == 1) & (mp["beta"] == 1200), "sparsity"] = 0.927  # the clamp at n
+    s = multipeak_summary(mp).set_index(["beta", "k"])
+    assert s.loc[(1200, 1), "sparsity_mean"] == pytest.approx(0.927)
+    assert s.loc[(50, 1), "sparsity_mean"] == pytest.approx(0.9)

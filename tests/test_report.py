@@ -139,3 +139,51 @@ def test_a_measurement_at_the_papers_settings_wins_the_merge():
     merged = merge_measurements(quick, full)
     assert merged["a"].value == 89.1 and merged["b"].value == 1.0
     assert merge_measurements(full, quick)["a"].value == 89.1
+
+
+def _fashion98(experiment="fashion_98", powerlaw=(88.5, 88.6, 88.6), random=(88.1, 88.2, 88.2)):
+    rows = []
+    for cond, profile, ccv, accs in (("powerlaw-ccv1", "powerlaw", 1.0, powerlaw), ("random", "uniform", np.nan, random)):
+        for seed, acc in zip(SEEDS[:3], accs):
+            rows.append({"experiment": experiment, "dataset": "fashion_mnist", "arch": "784-1024-1024-10",
+                         "epochs": 10, "condition": cond, "profile": profile, "spread": "random",
+                         "target_sparsity": 0.98, "ccv_target": ccv, "k": np.nan, "beta": np.nan, "seed": seed,
+                         "final_acc": acc, "best_acc": acc, "diverged": False, "fan_in_cv": 0.0, "sparsity": 0.98})
+    return pd.DataFrame(rows)
+
+
+def test_the_98_percent_rows_come_from_their_own_three_seed_experiment():
+    table = report_table(claims(), measure(Results(static={"fashion_98": _fashion98()})))
+    pl, gap = _row(table, "fashion98_powerlaw"), _row(table, "fashion98_gap")
+    assert pl["ours"] == pytest.approx(np.mean([88.5, 88.6, 88.6])) and pl["n"] == 3
+    assert pl["verdict"] == REPRODUCED  # 3 seeds at 10 epochs are the paper's settings there
+    assert gap["ours"] == pytest.approx(np.mean([88.5, 88.6, 88.6]) - np.mean([88.1, 88.2, 88.2]))
+    # the same models filed under the 90% cross-dataset experiment do not stand in for it
+    other = report_table(claims(), measure(Results(static={"cross_dataset": _fashion98("cross_dataset")})))
+    assert _row(other, "fashion98_powerlaw")["verdict"] == NOT_RUN
+
+
+def test_the_seven_row_spread_leaves_out_the_power_law_rows():
+    from test_analysis_static import cross_models, fake_models
+
+    cross = cross_models(datasets=("mnist",), noise=0.0)
+    seven = report_table(claims(), measure(Results(static={"cross_dataset": cross})))
+    assert _row(seven, "cross_spread_mnist")["ours"] == pytest.approx(98.19 - 98.07)
+    assert _row(seven, "cross_spread_nine_mnist")["ours"] == pytest.approx(98.19 - 98.07)
+    # a power-law row 0.5 below the rest widens the nine-profile spread only
+    pl = fake_models("cross_dataset", [dict(condition="powerlaw-ccv1", profile="powerlaw", spread="random",
+                                            target_sparsity=0.9, ccv_target=1.0, acc=97.57)], noise=0.0)
+    nine = report_table(claims(), measure(Results(static={"cross_dataset": pd.concat([cross, pl])})))
+    assert _row(nine, "cross_spread_mnist")["ours"] == pytest.approx(98.19 - 98.07)
+    assert _row(nine, "cross_spread_nine_mnist")["ours"] == pytest.approx(98.19 - 97.57)
+
+
+def test_the_mnist_variant_spread_is_the_widest_up_to_98_percent():
+    from test_analysis_static import sweep_models
+
+    table = report_table(claims(), measure(Results(static={"mnist_sweep": sweep_models(noise=0.0)})))
+    # the fixture's variants take Table 5's values: its columns' range per sparsity
+    widest = max(max(v) - min(v) for s, v in pub.TABLE5_VALUES.items() if s <= 0.98)
+    row = _row(table, "mnist_variant_spread")
+    assert row["ours"] == pytest.approx(widest)
+    assert "up to 98%" in row["note"]

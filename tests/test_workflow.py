@@ -134,6 +134,10 @@ def test_tiny_preset_trains_and_tabulates(tiny):
     cv = sparse.groupby("condition")["fan_in_cv_l0"].mean()
     assert cv["random"] < 0.05 < cv["exponential-alpha3"] < cv["lognormal-ccv1.5"]
     assert (models.loc[models["condition"] == "dense", "sparsity"] == 0).all()
+    # §3.2's 98% run is its own experiment: power-law CV 1.0 against random, its own seeds
+    at98 = pd.read_csv(results / "tables" / "fashion_98" / "models.csv")
+    assert sorted(at98["condition"].unique()) == ["powerlaw-ccv1", "random"]
+    assert (at98["target_sparsity"] == 0.98).all() and (at98["sparsity"] - 0.98).abs().max() < 0.01
 
 
 @needs_fashion

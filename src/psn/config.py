@@ -17,7 +17,8 @@ import yaml
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "config.schema.yaml"
 
-STATIC_EXPERIMENTS = ("mnist_sweep", "multipeak", "cross_dataset", "spreading_ablation", "readings")
+STATIC_EXPERIMENTS = ("mnist_sweep", "multipeak", "cross_dataset", "fashion_98", "spreading_ablation",
+                      "readings")
 
 
 class ConfigError(ValueError):

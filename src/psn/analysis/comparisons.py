@@ -148,12 +148,16 @@ def profiles_vs_random(models: pd.DataFrame, comparison: str = "profile_vs_rando
 
 
 def variant_spread(models: pd.DataFrame, comparison: str, paper: Mapping[str, float] | float = np.nan,
-                   source: str = "", sparsities: Iterable[float] | None = None) -> pd.DataFrame:
+                   source: str = "", sparsities: Iterable[float] | None = None,
+                   profiles: Iterable[str] | None = None) -> pd.DataFrame:
     """max − min of the (condition, spread) mean accuracies, dense excluded, per dataset and
-    sparsity (§3.1 "spans only around 0.2%"; §3.2 0.20/0.18/0.25/0.55%)."""
+    sparsity (§3.1 "spans only around 0.2%"; §3.2 0.20/0.18/0.25/0.55%); only the rows of
+    ``profiles`` when given."""
     models = with_sparsity_key(models)
     if sparsities is not None:
         models = models[models["_s"].isin({sparsity_key(s) for s in sparsities})]
+    if profiles is not None:
+        models = models[models["profile"].isin(set(profiles))]
     m = summarise(models[models["condition"] != DENSE_CONDITION], ["dataset", "_s", "condition", "spread"],
                   metrics=("final_acc",))
     rows = []

@@ -67,8 +67,14 @@ def readings_table(models: pd.DataFrame, dataset: str = "fashion_mnist") -> pd.D
                 row[f"{label} own"] = label in set(own["label"]) or reading == DEFAULT
             diffs = [row[label] - paper[label] for label in labels if np.isfinite(row[label])]
             row["distance"] = float(np.mean(np.abs(diffs))) if diffs else np.nan
-            sparse = [row[label] for label in labels if label != "Dense" and np.isfinite(row[label])]
-            row["sparse_minus_dense"] = (float(np.mean(sparse)) - row["Dense"]) if sparse and "Dense" in row else np.nan
+            sparse = [label for label in labels if label != "Dense" and np.isfinite(row[label])]
+            row["sparse_minus_dense"] = (float(np.mean([row[label] for label in sparse])) - row["Dense"]
+                                         if sparse and "Dense" in row else np.nan)
+            # its standard error: the sparse rows' mean and the dense mean, seeds independent
+            var = [row[f"{label} sd"] ** 2 / row[f"{label} n"] for label in sparse]
+            row["sparse_minus_dense_se"] = (float(np.sqrt(np.sum(var) / len(var) ** 2
+                                                          + row["Dense sd"] ** 2 / row["Dense n"]))
+                                            if sparse and "Dense" in row else np.nan)
             psparse = [paper[label] for label in labels if label != "Dense"]
             row["paper_sparse_minus_dense"] = float(np.mean(psparse)) - paper["Dense"] if psparse else np.nan
             rows.append(row)
@@ -76,3 +82,35 @@ def readings_table(models: pd.DataFrame, dataset: str = "fashion_mnist") -> pd.D
     for label in labels:
         out[f"{label} paper"] = paper[label]
     return out
+
+
+def at_paper_size(models: pd.DataFrame, dataset: str = "fashion_mnist") -> bool:
+    """Whether the readings models of ``dataset`` have Table 6's architecture and epochs."""
+    arch, epochs, _ = pub.PAPER_SETTINGS["cross_dataset"][dataset]
+    m = models[models["dataset"] == dataset]
+    return bool(len(m)) and set(m["arch"].astype(str)) == {arch} and {int(e) for e in m["epochs"]} == {epochs}
+
+
+def choose_readings(candidates: list[pd.DataFrame | None], dataset: str = "fashion_mnist") -> pd.DataFrame | None:
+    """The readings models the report shows: the first candidate at Table 6's size, else the
+    first that has any models of ``dataset``."""
+    present = [m for m in candidates if m is not None and (m["dataset"] == dataset).any()]
+    sized = [m for m in present if at_paper_size(m, dataset)]
+    return (sized or present or [None])[0]
+
+
+def closest_readings(table: pd.DataFrame) -> dict:
+    """From :func:`readings_table`: the (reading, accuracy) nearest the paper's accuracies
+    (smallest ``distance``), the one whose sparse − dense gap is nearest the paper's, and
+    whether that gap is within two standard errors of the paper's."""
+    t = table.dropna(subset=["distance"])
+    if t.empty:
+        return {}
+    near = t.loc[t["distance"].idxmin()]
+    off = (t["sparse_minus_dense"] - t["paper_sparse_minus_dense"]).abs()
+    gap = t.loc[off.idxmin()] if off.notna().any() else near
+    return {"distance": (near["reading"], near["accuracy"], float(near["distance"])),
+            "gap": (gap["reading"], gap["accuracy"], float(gap["sparse_minus_dense"]),
+                    float(gap["sparse_minus_dense_se"]), float(gap["paper_sparse_minus_dense"])),
+            "gap_closed": bool(abs(gap["sparse_minus_dense"] - gap["paper_sparse_minus_dense"])
+                               <= 2 * gap["sparse_minus_dense_se"])}

@@ -115,6 +115,9 @@ def _section32_claims() -> list[Claim]:
     out = [Claim(f"cross_spread_{d}", "§3.2 cross-dataset", pub.CROSS_DATASET_SPREAD_SOURCE,
                  f"spread of the seven sparse rows' means (max − min), {d}", v, 2,
                  experiment="cross_dataset", dataset=d) for d, v in pub.CROSS_DATASET_SPREAD.items()]
+    out += [Claim(f"cross_spread_nine_{d}", "§3.2 cross-dataset", pub.CROSS_DATASET_SPREAD_SOURCE,
+                  f"the same spread over Figure 2c's nine profiles (with power-law CV 1.0, 1.5), {d}", v, 2,
+                  experiment="cross_dataset", dataset=d) for d, v in pub.CROSS_DATASET_SPREAD.items()]
     out += [Claim(f"cross_min_p_{d}", "§3.2 cross-dataset", c["cross_dataset_min_p"]["source"],
                   f"smallest p of profile vs random, {d}", c["cross_dataset_min_p"]["value"], 2, "above",
                   "cross_dataset", d) for d in pub.TABLE6_DATASETS]
@@ -123,7 +126,7 @@ def _section32_claims() -> list[Claim]:
                   c["within_dense_90"]["value"], 1, "below", "cross_dataset", d) for d in pub.TABLE6_DATASETS]
     f = pub.FASHION_98
     out += [Claim(f"fashion98_{k}", "§3.2 cross-dataset", f[k]["source"], q, f[k]["value"], 2,
-                  experiment="cross_dataset", dataset="fashion_mnist")
+                  experiment="fashion_98", dataset="fashion_mnist")
             for k, q in (("powerlaw", "Fashion-MNIST 98%, power-law CV 1.0"), ("random", "Fashion-MNIST 98%, random"),
                          ("gap", "Fashion-MNIST 98%, power-law − random"))]
     return out
@@ -349,10 +352,10 @@ def _measure_table6(res: Results, out: dict[str, Ours]) -> None:
 
 
 def _measure_fashion98(res: Results, out: dict[str, Ours]) -> None:
-    cross = _of(res.static.get("cross_dataset"), "fashion_mnist")
-    if cross is None:
+    run = _of(res.static.get("fashion_98"), "fashion_mnist")
+    if run is None:
         return
-    at98 = cross[cross["target_sparsity"].map(sparsity_key) == 0.98]
+    at98 = run[run["target_sparsity"].map(sparsity_key) == 0.98]
     pl = at98[(at98["profile"] == "powerlaw") & (at98["ccv_target"].map(_num) == 1.0)]
     rnd = at98[at98["condition"] == "random"]
     accs = {}
@@ -360,12 +363,12 @@ def _measure_fashion98(res: Results, out: dict[str, Ours]) -> None:
         acc = m["final_acc"].dropna()
         if len(acc):
             accs[key] = acc
-            _put(out, f"fashion98_{key}", acc.mean(), settings_of(m, "cross_dataset", "fashion_mnist"),
+            _put(out, f"fashion98_{key}", acc.mean(), settings_of(m, "fashion_98", "fashion_mnist"),
                  acc.std(ddof=1) if len(acc) > 1 else math.nan, len(acc))
     if len(accs) == 2:
         a, b = accs["powerlaw"], accs["random"]
         se = math.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b)) if len(a) > 1 and len(b) > 1 else math.nan
-        _put(out, "fashion98_gap", a.mean() - b.mean(), settings_of(pd.concat([pl, rnd]), "cross_dataset", "fashion_mnist"),
+        _put(out, "fashion98_gap", a.mean() - b.mean(), settings_of(pd.concat([pl, rnd]), "fashion_98", "fashion_mnist"),
              n=min(len(a), len(b)), se=se)
 
 
@@ -374,6 +377,15 @@ def _summary(table: pd.DataFrame, comparison: str, test: str, dataset: str | Non
     if dataset is not None:
         sel = sel[sel["dataset"] == dataset]
     return sel.iloc[0] if len(sel) else None
+
+
+def _widest_spread(table: pd.DataFrame, comparison: str, dataset: str, up_to: float = 1.0) -> pd.Series | None:
+    """The widest per-sparsity spread row of a variant-spread comparison (its ``a`` and ``b``
+    name the highest and lowest variant) at sparsities up to ``up_to``."""
+    sel = table[(table["comparison"] == comparison) & (table["dataset"] == dataset)
+                & (table["test"] == "range of means (max − min)")]
+    sel = sel[sel["sparsity"].map(lambda s: s == s and s <= up_to + 1e-9) & sel["diff"].notna()]
+    return sel.loc[sel["diff"].idxmax()] if len(sel) else None
 
 
 def _measure_comparisons(res: Results, out: dict[str, Ours]) -> None:
@@ -389,11 +401,15 @@ def _measure_comparisons(res: Results, out: dict[str, Ours]) -> None:
                 ("inverse_vs_standard_max_abs_diff", "inverse_vs_standard", "max |diff|", "diff"),
                 ("even_vs_random_max_abs_diff", "even_vs_random", "max |diff|", "diff"),
                 ("even_vs_random_mean_abs_diff", "even_vs_random", "mean |diff|", "diff"),
-                ("profiles_vs_random_min_p", "mnist_profile_vs_random", "min p", "p"),
-                ("mnist_variant_spread", "mnist_variant_spread", "range of means (max − min)", "diff")]:
+                ("profiles_vs_random_min_p", "mnist_profile_vs_random", "min p", "p")]:
             r = _summary(table, comparison, test, "mnist" if comparison.startswith("mnist") else None)
             if r is not None:
                 _put(out, cid, r[col], st, n=r["n_a"])
+        # Figure 2a: "all profiles cluster within 0.2% of each other up to 98% sparsity"
+        r = _widest_spread(table, "mnist_variant_spread", "mnist", up_to=0.98)
+        if r is not None:
+            _put(out, "mnist_variant_spread", r["diff"], st, n=r["n_a"],
+                 note=f"widest at {100 * r['sparsity']:g}% up to 98%: {r['a']} highest, {r['b']} lowest")
     for d in pub.TABLE6_DATASETS:
         sub = _of(res.static.get("cross_dataset"), d)
         if sub is None:
@@ -402,9 +418,11 @@ def _measure_comparisons(res: Results, out: dict[str, Ours]) -> None:
         r = _summary(table, "cross_dataset_vs_random", "min p", d)
         if r is not None:
             _put(out, f"cross_min_p_{d}", r["p"], st, n=r["n_a"])
-        r = _summary(table, "cross_dataset_spread", "range of means (max − min)", d)
-        if r is not None:
-            _put(out, f"cross_spread_{d}", r["diff"], st, n=r["n_a"], note=f"{r['a']} highest, {r['b']} lowest")
+        for cid, comparison in ((f"cross_spread_{d}", "cross_dataset_spread"),
+                                (f"cross_spread_nine_{d}", "cross_dataset_spread_all")):
+            r = _widest_spread(table, comparison, d)  # one sparsity, 90%
+            if r is not None:
+                _put(out, cid, r["diff"], st, n=r["n_a"], note=f"{r['a']} highest, {r['b']} lowest")
     mp = _of(res.static.get("multipeak"), "mnist")
     if mp is not None:
         st = settings_of(mp, "multipeak", "mnist")

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from psn.analysis import published as pub
-from psn.analysis.columns import (CONFIG_KEYS, DENSE_CONDITION, GRAD_COLUMNS, RANDOM_CONDITION, WHENS,
-                                  present)
+from psn.analysis.columns import (CONFIG_KEYS, DEFAULT_METRICS, DENSE_CONDITION, GRAD_COLUMNS,
+                                  RANDOM_CONDITION, WHENS, present)
 from psn.analysis.comparisons import (Comparison, comparison_frame, even_vs_random, inverse_vs_standard,
                                       profiles_vs_random, summary_row, variant_spread)
 from psn.analysis.stats import final_accuracies, finished, pearson, summarise
@@ -24,8 +24,9 @@ from psn.model.gradients import READINGS
 # ---- Multi-peak (Figure 2b) ---------------------------------------------------------------------
 
 def multipeak_summary(mp: pd.DataFrame) -> pd.DataFrame:
-    """Per (β, k): accuracy and realised fan-in CCV mean ± std, gradient ratios, n, n_diverged."""
-    return summarise(mp, ["beta", "k"])
+    """Per (β, k): accuracy, realised fan-in CCV and realised sparsity mean ± std, gradient
+    ratios, n, n_diverged."""
+    return summarise(mp, ["beta", "k"], metrics=(*DEFAULT_METRICS, "sparsity"))
 
 
 def multipeak_ranges(summary: pd.DataFrame, dense_mean: float | None = None) -> pd.DataFrame:
@@ -230,7 +231,11 @@ STATIC_COMPARISONS: tuple[tuple[str, Comparison], ...] = (
         cross, "cross_dataset_vs_random", sparsities=[0.9], paper_min_p=_C["cross_dataset_min_p"]["value"],
         source=_C["cross_dataset_min_p"]["source"])),
     ("cross_dataset", lambda cross, _: variant_spread(
-        cross, "cross_dataset_spread", pub.CROSS_DATASET_SPREAD, pub.CROSS_DATASET_SPREAD_SOURCE, sparsities=[0.9])),
+        cross, "cross_dataset_spread", pub.CROSS_DATASET_SPREAD, pub.CROSS_DATASET_SPREAD_SOURCE, sparsities=[0.9],
+        profiles=pub.TABLE6_PROFILES)),
+    ("cross_dataset", lambda cross, _: variant_spread(
+        cross, "cross_dataset_spread_all", pub.CROSS_DATASET_SPREAD, pub.CROSS_DATASET_SPREAD_SOURCE,
+        sparsities=[0.9])),
     ("multipeak", lambda mp, models: multipeak_comparison(mp, models.get("mnist_sweep"))),
     ("spreading_ablation", lambda abl, _: ablation_comparison(abl)),
 )

@@ -83,6 +83,9 @@ def table6_key(row: Mapping) -> tuple[str, float | None]:
     return row["profile"], None
 
 
+_FAMILY_LABELS = {"powerlaw": "Power-law", "lognormal": "Lognormal"}
+
+
 def table6(cross: pd.DataFrame, sparsity: float = 0.9) -> pd.DataFrame:
     """Table 6 in long form: per (row, spread, dataset) at ``sparsity`` (dense at 0), ours
     beside the paper's; rows in the paper's order, then any extra conditions we trained.
@@ -102,8 +105,9 @@ def table6(cross: pd.DataFrame, sparsity: float = 0.9) -> pd.DataFrame:
     for key in [*paper_rows, *ours_keys]:
         label, paper = paper_rows.get(key, (None, {}))
         if label is None:
-            label = key[0] if key[1] is None else f"{key[0]} ({key[1]:g})"
-        grp = sel[sel["_key"].map(lambda k: k == key)]
+            name = _FAMILY_LABELS.get(key[0], key[0])
+            label = name if key[1] is None else f"{name} ({key[1]:.1f})"
+        grp = sel[sel["_key"].map(lambda k: k == key).astype(bool)]
         spreads = sorted(set(grp["spread"])) or ["random" if key[0] != "dense" else "none"]
         for spread in spreads:
             for d in datasets:

@@ -23,7 +23,7 @@ from psn.analysis import published as pub  # noqa: E402
 from psn.analysis.comparisons import comparisons  # noqa: E402
 from psn.analysis.static import (STATIC_COMPARISONS, forest_grid, gradient_points, gradient_table,  # noqa: E402
                                  multipeak_summary, spreading_ablation)
-from psn.analysis.readings import readings_table  # noqa: E402
+from psn.analysis.readings import closest_readings, readings_table  # noqa: E402
 from psn.analysis.tables import relative_to_dense, table5, table5_wide, table6, table6_wide  # noqa: E402
 from psn.model.gradients import READINGS  # noqa: E402
 from psn.render.io import Path, save_figure, to_markdown, write_csv, write_text  # noqa: E402
@@ -204,7 +204,8 @@ def render_fig2c(cross: pd.DataFrame | None, png: Path | None, pdf: Path | None,
 # ---- Figure 2b and the multi-peak table ---------------------------------------------------------
 
 def render_fig2b(mp: pd.DataFrame | None, png: Path | None, pdf: Path | None) -> None:
-    """Multi-peak at 90%: (left) accuracy, (right) realised fan-in CCV against k, one line per β."""
+    """Multi-peak: accuracy, realised fan-in CCV and realised sparsity against k, one line per
+    β (clamping at n lifts the sparsity above its target where the peaks are narrow)."""
     title = "Figure 2b: multi-peak interpolation"
     if not _present(mp):
         return placeholder_figure(png, pdf, title, "multipeak")
@@ -213,25 +214,28 @@ def render_fig2b(mp: pd.DataFrame | None, png: Path | None, pdf: Path | None) ->
     s = multipeak_summary(mp)
     betas = sorted(s["beta"].dropna().unique())
     with sns.axes_style("whitegrid"), sns.plotting_context("paper"):
-        fig, (a1, a2) = plt.subplots(1, 2, figsize=(9, 3.6))
+        fig, (a1, a2, a3) = plt.subplots(1, 3, figsize=(12, 3.6))
         for beta, c in zip(betas, sns.color_palette("viridis", len(betas))):
             g = s[s["beta"] == beta].sort_values("k")
             a1.errorbar(g["k"], g["final_acc_mean"], yerr=g["final_acc_std"].fillna(0), color=c, marker="o",
                         ms=3, lw=1, capsize=2, label=f"β={beta:g}")
             a2.errorbar(g["k"], g["fan_in_cv_mean"], yerr=g["fan_in_cv_std"].fillna(0), color=c, marker="o",
                         ms=3, lw=1, capsize=2, label=f"β={beta:g}")
+            a3.plot(g["k"], 100 * g["sparsity_mean"], color=c, marker="o", ms=3, lw=1, label=f"β={beta:g}")
+        for target in sorted(set(mp["target_sparsity"].dropna())):
+            a3.axhline(100 * float(target), color="k", lw=0.8, ls=":", label=f"target {100 * float(target):g}%")
         if set(mp["dataset"]) == {"mnist"}:  # the paper's reference lines are MNIST's
             ref = pub.MULTIPEAK
             a1.axhline(ref["dense_baseline"]["value"], color="k", lw=0.8, ls=":", label="paper dense 97.81")
             a1.axhline(ref["random_baseline"]["value"], color="0.5", lw=0.8, ls="--", label="paper random 97.84")
         a1.set(xscale="log", xlabel="peak count k", ylabel="test accuracy (%)", title="(b) accuracy vs k")
         a2.set(xscale="log", xlabel="peak count k", ylabel="realised fan-in CCV", title="fan-in CCV vs k")
+        a3.set(xscale="log", xlabel="peak count k", ylabel="realised sparsity (%)", title="sparsity vs k")
         ks = [k for k in (1, 2, 5, 10, 20, 50) if k <= s["k"].max()]
-        for ax in (a1, a2):
+        for ax in (a1, a2, a3):
             ax.set_xticks(ks, [str(k) for k in ks])
             ax.minorticks_off()
-        a1.legend(fontsize=7)
-        a2.legend(fontsize=7)
+            ax.legend(fontsize=7)
         fig.suptitle(title)
         fig.tight_layout()
         save_figure(fig, png, pdf)
@@ -346,10 +350,11 @@ def render_forest_grid(grid: pd.DataFrame | None, csv: Path | None) -> None:
         write_csv(forest_grid(grid) if _present(grid) else placeholder_table("forest_grid"), csv)
 
 
-def readings_markdown(table: pd.DataFrame) -> str:
+def readings_markdown(table: pd.DataFrame, settings: str = "") -> str:
     """One row per reading and accuracy: each Table 6 row's mean (ours; the paper's in the
     header), the distance to the paper and the sparse − dense gap; '*' marks a value the
-    reading shares with the default (a group it does not change)."""
+    reading shares with the default (a group it does not change). ``settings``: how the
+    models were run, said under the table when given."""
     if table.empty:
         return "_readings: experiment not in this config._\n"
     labels = [c.removesuffix(" paper") for c in table.columns if c.endswith(" paper")]
@@ -358,11 +363,26 @@ def readings_markdown(table: pd.DataFrame) -> str:
         head = f"{label} ({_fmt(table[f'{label} paper'].iloc[0])})"
         out[head] = [_fmt(v) + ("" if own else "*") for v, own in zip(table[label], table[f"{label} own"])]
     out["mean abs(ours − paper)"] = [_fmt(v) for v in table["distance"]]
-    out["sparse − dense (paper)"] = [f"{_fmt(v)} ({_fmt(p)})" for v, p in
-                                     zip(table["sparse_minus_dense"], table["paper_sparse_minus_dense"])]
+    out["sparse − dense ± se (paper)"] = [
+        f"{_fmt(v)} ± {_fmt(se)} ({_fmt(p)})" for v, se, p in
+        zip(table["sparse_minus_dense"], table["sparse_minus_dense_se"], table["paper_sparse_minus_dense"])]
     return ("The paper's open readings (Fashion-MNIST, 90%): accuracy (%) per Table 6 row, ours beside the "
             "paper's (in the header), each reading a one-axis change from the config's settings; * = the "
-            "default's group, which the reading does not change.\n\n" + to_markdown(out))
+            "default's group, which the reading does not change.\n\n" + to_markdown(out)
+            + (f"\nRun at: {settings}.\n" if settings else "") + _readings_finding(table))
+
+
+def _readings_finding(table: pd.DataFrame) -> str:
+    c = closest_readings(table)
+    if not c:
+        return ""
+    reading, acc, dist = c["distance"]
+    g_reading, g_acc, gap, se, paper = c["gap"]
+    closed = ("within two standard errors of the paper's" if c["gap_closed"]
+              else "not within two standard errors of the paper's: no reading closes the gap")
+    return (f"\nNearest the paper's accuracies: {reading} ({acc}-epoch accuracy), mean |ours − paper| "
+            f"{_fmt(dist)}. Nearest the paper's sparse − dense gap ({_fmt(paper)}): {g_reading} "
+            f"({g_acc}-epoch), {_fmt(gap)} ± {_fmt(se)}, {closed}.\n")
 
 
 def render_readings(readings: pd.DataFrame | None, csv: Path | None, md: Path | None) -> None:
