@@ -68,8 +68,10 @@ with job_log(snakemake.log[0], "report") as log:  # noqa: F821
         preamble += ("\nFull-size runs read too (a number measured at the paper's settings there wins): "
                      + ", ".join(f"`{root}/`" for root in params.include) + ".\n")
     chosen = choose_readings([static.get("readings"), *(r.static.get("readings") for r in extra)])
-    readings = readings_markdown(readings_table(chosen), settings=settings_of(chosen, "readings", "fashion_mnist")[0]) \
-        if chosen is not None else ""
+    readings = ""
+    if chosen is not None:
+        settings, _ = settings_of(chosen, "readings", "fashion_mnist")
+        readings = readings_markdown(readings_table(chosen), settings=settings)
     md = report_markdown(rows, title=params.title, preamble=preamble, figures=figures, environment=env,
                          readings=readings)
     atomic_write_bytes(out.csv, rows.to_csv(index=False).encode())

@@ -129,3 +129,12 @@ def test_readings_train_only_the_groups_they_change(paper_config_raw):
     raw = copy.deepcopy(paper_config_raw)
     raw["experiments"]["readings"]["readings"] = {"init": ["mean_fan_in"]}
     assert [k for k, _ in plan.experiment_members(validate(raw))["readings"] if k.startswith("readings/")] == []
+
+
+def test_a_he_reading_trains_dense_again_when_the_default_is_not_he(paper_config_raw):
+    raw = copy.deepcopy(paper_config_raw)
+    raw["training"]["init"] = "torch_default"
+    raw["experiments"]["readings"]["readings"] = {"init": ["dense_fan_in"]}
+    keys = [k for k, _ in plan.experiment_members(validate(raw))["readings"] if k.startswith("readings/")]
+    # dense under torch_default (the default) is not dense under He: it trains under the reading
+    assert "readings/init-dense_fan_in/fashion_mnist/784-1024-1024-10/e10/dense/none/s0" in keys

@@ -71,14 +71,18 @@ def parse_reading(name: str) -> tuple[str, str]:
     return axis, value
 
 
-def reading_condition(condition: Condition, axis: str, value: str) -> Condition | None:
-    """The condition a group trains under the reading, or None where the reading changes
-    nothing for it (the group is then the default's): the random baseline reading touches only
-    the random baseline; He with the dense fan-in leaves dense models as they are."""
+HE_INITS = ("mean_fan_in", "per_neuron", "dense_fan_in")  # all give a dense layer sqrt(2 / n_in)
+
+
+def reading_condition(condition: Condition, axis: str, value: str, default: str) -> Condition | None:
+    """The condition a group trains under the reading (``default``: the config's own value on
+    ``axis``), or None where the reading changes nothing for it (the group is then the
+    default's): the random baseline reading touches only the random baseline; one He init
+    read in place of another leaves dense models as they are."""
     if axis == "random_baseline":
         return Condition(RANDOM_AS + value) if condition == RANDOM else None
-    if axis == "init" and condition.is_dense and value in ("dense_fan_in", "per_neuron", "mean_fan_in"):
-        return None  # every He reading gives a dense layer sqrt(2 / n_in)
+    if axis == "init" and condition.is_dense and value in HE_INITS and default in HE_INITS:
+        return None
     return condition
 
 
@@ -221,10 +225,11 @@ def _experiment_groups(cfg: dict) -> Iterator[tuple[str, TrainJob]]:
                 yield name, job
             for axis, values in exp.get("readings", {}).items():
                 for value in values:
-                    if value == reading_default(cfg, axis):
+                    default = reading_default(cfg, axis)
+                    if value == default:
                         continue  # the default groups are that reading
                     for job in groups:
-                        cond = reading_condition(job.condition, axis, value)
+                        cond = reading_condition(job.condition, axis, value, default)
                         if cond is not None:
                             yield name, replace(job, condition=cond, reading=reading_name(axis, value))
     grid = cfg["experiments"].get("forest_grid")
