@@ -83,3 +83,41 @@ def test_the_closest_reading_and_whether_it_closes_the_gap():
     far = _models([("", "dense", "dense", [89.0, 89.0, 89.01]), ("", "random", "uniform", [88.0, 88.0, 88.01])])
     assert not closest_readings(readings_table(far))["gap_closed"]
     assert "no reading closes the gap" in readings_markdown(readings_table(far))
+
+
+def test_the_default_row_names_the_init_it_ran_under():
+    # results made under another config default (the committed full-size readings ran under
+    # Eq. 9): the table says which init its default row is, not the current config's
+    models = _models([("", "dense", "dense", [89.0, 89.1, 89.2]), ("", "random", "uniform", [88.4, 88.5, 88.6]),
+                      ("init-torch_default", "random", "uniform", [89.2, 89.3, 89.4])])
+    models["init"] = np.where(models["reading"] == "", "mean_fan_in", "torch_default")
+    t = readings_table(models)
+    assert list(t["init"]) == ["mean_fan_in"] * 2 + ["torch_default"] * 2
+    md = readings_markdown(t)
+    assert "| default (init mean_fan_in) | final |" in md and "| init-torch_default | final |" in md
+    assert "(init torch_default)" not in md
+    # models that do not record their init: the plain label
+    assert "| default | final |" in readings_markdown(readings_table(models.drop(columns="init")))
+
+
+def test_readings_at_table_6_size_pool_their_seed_batches():
+    from psn.analysis.readings import choose_readings
+
+    def batch(seeds, init="mean_fan_in", arch="784-1024-1024-10"):
+        m = _models([("", "dense", "dense", [89.0, 89.1, 89.2]), ("", "random", "uniform", [88.4, 88.5, 88.6])])
+        m["seed"] = [s for _ in range(2) for s in seeds]
+        return m.assign(arch=arch, epochs=10, init=init,
+                        run=np.where(m["condition"] == "dense", "dense/none/s0", "random/random/s90"))
+
+    first, more = batch([42, 123, 456]), batch([789, 1011, 42])        # seed 42 in both: counted once
+    pooled = choose_readings([batch([1, 2, 3], arch="784-256-256-10"), first, more])
+    assert len(pooled) == 10 and sorted(pooled["seed"].unique()) == [42, 123, 456, 789, 1011]
+    assert readings_table(pooled).iloc[0]["Dense n"] == 5
+    # a reading only the first batch trained has fewer seeds, and its row says so
+    er = first.iloc[3:].assign(reading="random_baseline-erdos_renyi", condition="random_erdos_renyi")
+    t = readings_table(pd.concat([pooled, er], ignore_index=True))
+    assert list(t["n"]) == [5, 5, 3, 3]
+    md = readings_markdown(t)
+    assert "| random_baseline-erdos_renyi (n = 3) | final |" in md and "| default (init mean_fan_in) | final |" in md
+    # a batch whose default ran under another init is not pooled with the first
+    assert choose_readings([first, batch([789, 1011, 7], init="torch_default")]) is first

@@ -106,7 +106,10 @@ def test_confirmation_seeds_train_as_their_own_groups(paper_config_raw):
 
 
 def test_readings_train_only_the_groups_they_change(paper_config_raw):
-    cfg = validate(paper_config_raw)
+    raw = copy.deepcopy(paper_config_raw)
+    raw["training"]["init"] = "mean_fan_in"          # Eq. 9 the default, as the full-size readings ran
+    raw["experiments"]["readings"]["readings"]["init"] = ["dense_fan_in", "torch_default"]
+    cfg = validate(raw)
     members = dict(plan.experiment_members(cfg)["readings"])
     cell = "fashion_mnist/784-1024-1024-10/e10"
     by_reading = {}
@@ -126,7 +129,6 @@ def test_readings_train_only_the_groups_they_change(paper_config_raw):
     torch_job = jobs[f"readings/init-torch_default/{cell}/dense/none/s0"]
     assert torch_job.override("init") == "torch_default" and torch_job.override("normalise") is None
     # a reading equal to the config's own value adds nothing
-    raw = copy.deepcopy(paper_config_raw)
     raw["experiments"]["readings"]["readings"] = {"init": ["mean_fan_in"]}
     assert [k for k, _ in plan.experiment_members(validate(raw))["readings"] if k.startswith("readings/")] == []
 

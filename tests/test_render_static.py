@@ -61,7 +61,7 @@ def test_render_all_complete_and_deterministic(tmp_path, all_models):
     assert len(pd.read_csv(a["forest_grid_csv"])) == 8
     assert len(pd.read_csv(a["ablation_csv"])) == 4
     assert "Summary" in text["comparisons_md"]
-    assert "| default | final |" in text["readings_md"]
+    assert "| default (init mean_fan_in) | final |" in text["readings_md"]   # the init it ran under
 
 
 def test_render_all_quick_preset_shape(tmp_path):

@@ -39,14 +39,21 @@ def _with_labels(models: pd.DataFrame, dataset: str) -> pd.DataFrame:
     return m[m["label"].notna()]
 
 
+def _inits(models: pd.DataFrame) -> str:
+    """The init scale(s) ``models`` were trained under, as the run records it ("" if it does not)."""
+    return ", ".join(sorted(set(models["init"].dropna().astype(str)))) if "init" in models else ""
+
+
 def readings_table(models: pd.DataFrame, dataset: str = "fashion_mnist") -> pd.DataFrame:
-    """Per reading (the default first) and accuracy (final, best epoch): each Table 6 row's
-    mean ours beside the paper's, the mean |ours − paper| over the rows (``distance``), and
+    """Per reading (the default first) and accuracy (final, best epoch): the init its own groups
+    trained under (``init``; the default's is the one the other readings share), the fewest
+    seeds of its own cells (``n``), each Table 6
+    row's mean ours beside the paper's, the mean |ours − paper| over the rows (``distance``), and
     the sparse rows' mean minus dense, ours and the paper's (the paper has sparse at or above
     dense; the gap the readings are meant to explain)."""
     m = _with_labels(models, dataset)
     if m.empty:
-        return pd.DataFrame(columns=["reading", "accuracy", "distance", "sparse_minus_dense", "paper_sparse_minus_dense"])
+        return pd.DataFrame(columns=["reading", "accuracy", "init", "n", "distance", "sparse_minus_dense", "paper_sparse_minus_dense"])
     paper = {label: values[pub.TABLE6_DATASETS.index(dataset)] for label, _, _, _, values in pub.TABLE6_ROWS}
     default = m[m["reading"] == DEFAULT]
     readings = [DEFAULT] + sorted(set(m["reading"]) - {DEFAULT})
@@ -58,13 +65,15 @@ def readings_table(models: pd.DataFrame, dataset: str = "fashion_mnist") -> pd.D
         groups = {label: (own if label in set(own["label"]) else default)[lambda d: d["label"] == label]
                   for label in labels}
         for acc in ACCURACIES:
-            row = {"reading": reading, "accuracy": acc}
+            row = {"reading": reading, "accuracy": acc, "init": _inits(own)}
             for label, g in groups.items():
                 vals = g[f"{acc}_acc"].dropna()
                 row[f"{label}"] = float(vals.mean()) if len(vals) else np.nan
                 row[f"{label} sd"] = float(vals.std(ddof=1)) if len(vals) > 1 else np.nan
                 row[f"{label} n"] = len(vals)
                 row[f"{label} own"] = label in set(own["label"]) or reading == DEFAULT
+            # the seeds behind the reading's own cells (fewer where a seed batch left it out)
+            row["n"] = min((row[f"{label} n"] for label in labels if row[f"{label} own"]), default=0)
             diffs = [row[label] - paper[label] for label in labels if np.isfinite(row[label])]
             row["distance"] = float(np.mean(np.abs(diffs))) if diffs else np.nan
             sparse = [label for label in labels if label != "Dense" and np.isfinite(row[label])]
@@ -92,11 +101,23 @@ def at_paper_size(models: pd.DataFrame, dataset: str = "fashion_mnist") -> bool:
 
 
 def choose_readings(candidates: list[pd.DataFrame | None], dataset: str = "fashion_mnist") -> pd.DataFrame | None:
-    """The readings models the report shows: the first candidate at Table 6's size, else the
-    first that has any models of ``dataset``."""
+    """The readings models the report shows: every candidate at Table 6's size whose default
+    ran under the first one's init, pooled (seeds of one cell run as separate batches; a model
+    two candidates both hold counts once), else the first that has any models of ``dataset``."""
     present = [m for m in candidates if m is not None and (m["dataset"] == dataset).any()]
     sized = [m for m in present if at_paper_size(m, dataset)]
-    return (sized or present or [None])[0]
+    if not sized:
+        return (present or [None])[0]
+    same = [m for m in sized if _default_init(m, dataset) == _default_init(sized[0], dataset)]
+    pooled = pd.concat(same, ignore_index=True)
+    key = [c for c in ("dataset", "run", "reading", "seed") if c in pooled]
+    return pooled.drop_duplicates(subset=key, keep="first").reset_index(drop=True) if len(same) > 1 else same[0]
+
+
+def _default_init(models: pd.DataFrame, dataset: str) -> str:
+    m = models[models["dataset"] == dataset]
+    reading = m["reading"].fillna("") if "reading" in m else pd.Series("", index=m.index)
+    return _inits(m[reading == ""])
 
 
 def closest_readings(table: pd.DataFrame) -> dict:

@@ -23,7 +23,7 @@ from psn.analysis import published as pub  # noqa: E402
 from psn.analysis.comparisons import comparisons  # noqa: E402
 from psn.analysis.static import (STATIC_COMPARISONS, forest_grid, gradient_points, gradient_table,  # noqa: E402
                                  multipeak_summary, spreading_ablation)
-from psn.analysis.readings import closest_readings, readings_table  # noqa: E402
+from psn.analysis.readings import DEFAULT as DEFAULT_READING, closest_readings, readings_table  # noqa: E402
 from psn.analysis.tables import relative_to_dense, table5, table5_wide, table6, table6_wide  # noqa: E402
 from psn.model.gradients import READINGS  # noqa: E402
 from psn.render.io import Path, save_figure, to_markdown, write_csv, write_text  # noqa: E402
@@ -358,7 +358,9 @@ def readings_markdown(table: pd.DataFrame, settings: str = "") -> str:
     if table.empty:
         return "_readings: experiment not in this config._\n"
     labels = [c.removesuffix(" paper") for c in table.columns if c.endswith(" paper")]
-    out = pd.DataFrame({"reading": table["reading"], "accuracy": table["accuracy"]})
+    most = table["n"].max() if "n" in table else 0
+    out = pd.DataFrame({"reading": [_reading_label(r, most) for r in table.to_dict("records")],
+                        "accuracy": table["accuracy"]})
     for label in labels:
         head = f"{label} ({_fmt(table[f'{label} paper'].iloc[0])})"
         out[head] = [_fmt(v) + ("" if own else "*") for v, own in zip(table[label], table[f"{label} own"])]
@@ -370,6 +372,16 @@ def readings_markdown(table: pd.DataFrame, settings: str = "") -> str:
             "paper's (in the header), each reading a one-axis change from the config's settings; * = the "
             "default's group, which the reading does not change.\n\n" + to_markdown(out)
             + (f"\nRun at: {settings}.\n" if settings else "") + _readings_finding(table))
+
+
+def _reading_label(row: dict, most: int = 0) -> str:
+    """'default (init mean_fan_in)': the default row names the init it ran under, which the
+    other readings share unless they change it (results made under another config default);
+    a reading with fewer seeds than the others says how many: 'normalise-standardise (n = 3)'."""
+    init = row.get("init") or ""
+    label = f"{row['reading']} (init {init})" if row["reading"] == DEFAULT_READING and init else row["reading"]
+    n = row.get("n") or 0
+    return f"{label} (n = {n})" if 0 < n < most else label
 
 
 def _readings_finding(table: pd.DataFrame) -> str:
