@@ -115,9 +115,8 @@ def choose_readings(candidates: list[pd.DataFrame | None], dataset: str = "fashi
 
 
 def _default_init(models: pd.DataFrame, dataset: str) -> str:
-    m = models[models["dataset"] == dataset]
-    reading = m["reading"].fillna("") if "reading" in m else pd.Series("", index=m.index)
-    return _inits(m[reading == ""])
+    m = _with_labels(models, dataset)
+    return _inits(m[m["reading"] == DEFAULT])
 
 
 def closest_readings(table: pd.DataFrame) -> dict:
