@@ -23,7 +23,9 @@ os.environ.update(
 
 import psn.config
 from psn.data import DATASETS
-from psn.workflow import plan, rigl_plan
+from psn.masks.starts import Start
+from psn.training.dst import METHODS
+from psn.workflow import dst_plan, plan
 
 # Snakemake's own reader reports a YAML syntax error with neither the file nor the line.
 try:
@@ -60,14 +62,15 @@ wildcard_constraints:
     condition=r"[a-z_]+(-[a-z_]+[0-9.e+-]+)*",
     reading=r"(init|normalise|random_baseline)-[a-z_]+",
     normalise=r"unit|standardise",
-    start=r"erk|uniform|static|ln-paper|ln-equil([+-][0-9.]+)?|lognormal-ccv[0-9.e+-]+",
+    start=Start.WILDCARD,
+    method="|".join(sorted(METHODS)),
 
 
 include: "rules/common.smk"
 include: "rules/data.smk"
 include: "rules/masks.smk"
 include: "rules/train_static.smk"
-include: "rules/rigl.smk"
+include: "rules/dst.smk"
 include: "rules/report.smk"
 
 
@@ -76,7 +79,7 @@ localrules:
     data,
     masks,
     static,
-    rigl,
+    dst,
     fetch_dataset,
 
 
@@ -86,5 +89,5 @@ rule all:
         rules.data.input,
         rules.masks.input,
         rules.static.input,
-        rules.rigl.input,
+        rules.dst.input,
         rules.report.output,

@@ -174,108 +174,118 @@ STATIC_TABLES = {
 }
 
 
-# ---- RigL ----------------------------------------------------------------------------------
-RIGL_JOBS = rigl_plan.rigl_jobs(config)
-EQUILIBRIUM_CELLS = rigl_plan.equilibrium_cells(config)
+# ---- dynamic sparse training (RigL, SET) ----------------------------------------------------
+DST_JOBS = dst_plan.dst_jobs(config)
+EQUILIBRIUM_CELLS = dst_plan.equilibrium_cells(config)
+DST_PATH = "{method}/{dataset}/{arch}/e{epochs}/{start}/s{sparsity}"
 
 
-def rigl_key(wildcards):
-    return (f"{wildcards.dataset}/{wildcards.arch}/e{wildcards.epochs}/{wildcards.start}/"
-            f"s{wildcards.sparsity}")
-
-
-def rigl_job(wildcards):
-    key = rigl_key(wildcards)
-    if key not in RIGL_JOBS:
-        raise ValueError(f"no RigL group in the config trains {key!r}")
-    return RIGL_JOBS[key]
+def dst_job(wildcards):
+    key = (f"{wildcards.method}/{wildcards.dataset}/{wildcards.arch}/e{wildcards.epochs}/"
+           f"{wildcards.start}/s{wildcards.sparsity}")
+    if key not in DST_JOBS:
+        raise ValueError(f"no dynamic sparse training group in the config trains {key!r}")
+    return DST_JOBS[key]
 
 
 def equilibrium_path(cell):
-    return f"{RESULTS}/rigl/equilibrium/{cell}.json"
+    return f"{RESULTS}/dst/equilibrium/{cell}.json"
 
 
-def rigl_inputs(wildcards):
-    job = rigl_job(wildcards)
+def dst_inputs(wildcards):
+    job = dst_job(wildcards)
     inputs = {"data": prepared_path(job.dataset)}
     if job.needs_equilibrium:
         inputs["equilibrium"] = equilibrium_path(job.cell)
     return inputs
 
 
-def rigl_params(wildcards):
-    """Everything that determines a RigL group's results (the equilibrium target is an input
-    file, read when the job runs)."""
+def dst_params(wildcards):
+    """Everything that determines a group's results (the equilibrium target is an input file,
+    read when the job runs). The keys RigL's groups had before SET joined are as they were, and
+    the ones added since appear only away from their defaults, so earlier results and
+    checkpoints stay valid."""
     from psn.analysis.published import table4_ccv
 
-    job = rigl_job(wildcards)
-    r = config["rigl"]
-    return {
-        "key": job.key,
+    job = dst_job(wildcards)
+    d = config["dst"]
+    params = {
+        "key": job.group,
         "dataset": job.dataset,
         "arch": plan.format_arch(job.layer_sizes),
         "layer_sizes": list(job.layer_sizes),
-        "start": job.start,
-        "ccv_offset": rigl_plan.start_offset(job.start),
-        "paper_ccv": table4_ccv(job.dataset, job.sparsity) if job.start == "ln-paper" else None,
+        "start": job.start.name,
+        "ccv_offset": job.start.offset,
+        "paper_ccv": table4_ccv(job.dataset, job.sparsity) if job.start.paper else None,
         "sparsity": job.sparsity,
         "epochs": job.epochs,
         "batch_size": job.batch_size,
         "seeds": list(job.seeds),
-        "rigl": {key: r[key] for key in ("drop_fraction", "update_every", "end_fraction",
+        "rigl": {key: d[key] for key in ("drop_fraction", "update_every", "end_fraction",
                                          "update_at_zero", "tie_break", "grow_score",
                                          "erk_dense_output_in_budget", "equilibrium_ccv")},
         "masks": {key: config["masks"][key] for key in ("f_min", "rounding", "random_baseline",
                                                          "above_smax")},
         "training": config["training"],
     }
+    if job.method != dst_plan.PAPER_METHOD:
+        params["method"] = job.method
+    added = {key: d[key] for key, default in (("schedule", "cosine"), ("grow_from", "not_kept"))
+             if d[key] != default}
+    if d["plugins"]:
+        added["plugins"] = list(d["plugins"])
+    if added:
+        params["dst"] = added
+    return params
 
 
-def rigl_runtime(wildcards):
-    return group_runtime(rigl_job(wildcards), step_cost=1.1)  # + RigL's updates
+def dst_runtime(wildcards):
+    return group_runtime(dst_job(wildcards), step_cost=1.1)  # + the updates
 
 
-def rigl_mem_mb(wildcards):
-    return group_mem_mb(rigl_job(wildcards), 10)  # + RigL's scores, ever-active masks
+def dst_mem_mb(wildcards):
+    return group_mem_mb(dst_job(wildcards), 10)  # + the updater's scores, ever-active masks
 
 
 def equilibrium_runs(wildcards):
-    cell = f"{wildcards.dataset}/{wildcards.arch}/e{wildcards.epochs}/s{wildcards.sparsity}"
+    cell = (f"{wildcards.method}/{wildcards.dataset}/{wildcards.arch}/e{wildcards.epochs}/"
+            f"s{wildcards.sparsity}")
     if cell not in EQUILIBRIUM_CELLS:
-        raise ValueError(f"no RigL cell {cell!r} in the config")
-    return [f"{RESULTS}/rigl/runs/{job.key}.json" for job in EQUILIBRIUM_CELLS[cell]]
+        raise ValueError(f"no dynamic sparse training cell {cell!r} in the config")
+    return [f"{RESULTS}/dst/runs/{job.key}.json" for job in EQUILIBRIUM_CELLS[cell]]
 
 
-def all_rigl_runs():
-    return [f"{RESULTS}/rigl/runs/{key}.json" for key in RIGL_JOBS]
+def all_dst_runs():
+    return [f"{RESULTS}/dst/runs/{key}.json" for key in DST_JOBS]
 
 
 def all_equilibria():
     return [equilibrium_path(cell) for cell in EQUILIBRIUM_CELLS]
 
 
-RIGL_FIGURES = {
+DST_FIGURES = {
     f"{name}_{ext}": f"{RESULTS}/figures/{stem}.{ext}"
     for name, stem in [("fig3", "figure3"), ("curves", "rigl_curves"),
-                       ("trajectories", "rigl_trajectories")]
+                       ("trajectories", "rigl_trajectories"), ("fanin_ccdf", "dst_fanin_ccdf")]
     for ext in ("png", "pdf")
 }
-RIGL_TABLES = {
+DST_TABLES = {
     f"{name}_{ext}": f"{RESULTS}/tables/{stem}.{ext}"
-    for name, stem in [("table4", "table4"), ("gaps", "rigl_gaps"), ("erk_forest", "rigl_starts")]
+    for name, stem in [("table4", "table4"), ("gaps", "rigl_gaps"), ("erk_forest", "rigl_starts"),
+                       ("fanin", "dst_fanin")]
     for ext in ("csv", "md")
 }
 
 
-def rigl_targets():
-    if not RIGL_JOBS:
+def dst_targets():
+    if not DST_JOBS:
         return []
-    return list(RIGL_FIGURES.values()) + list(RIGL_TABLES.values())
+    return list(DST_FIGURES.values()) + list(DST_TABLES.values())
 
 
 # ---- the reproduction report -----------------------------------------------------------------
-INCLUDED_TABLES = ("tables/table3.csv", "tables/mask_published.csv", "tables/rigl/models.csv",
-                   "tables/rigl/curves.csv", "tables/rigl/equilibrium.csv", "tables/mnist_sweep/models.csv",
+INCLUDED_TABLES = ("tables/table3.csv", "tables/mask_published.csv", "tables/dst/models.csv",
+                   "tables/dst/curves.csv", "tables/dst/equilibrium.csv", "tables/mnist_sweep/models.csv",
                    "tables/multipeak/models.csv", "tables/cross_dataset/models.csv",
                    "tables/fashion_98/models.csv", "tables/spreading_ablation/models.csv",
                    "tables/forest_grid/models.csv", "tables/readings/models.csv")
@@ -301,11 +311,10 @@ def report_inputs(wildcards):
     inputs.update({f"static_{name}": path for name, path in experiment_tables_by_name(wildcards).items()})
     if MEMBERS:
         inputs.update({f"figure_{k.removesuffix('_png')}": v for k, v in STATIC_FIGURES.items() if k.endswith("_png")})
-    if RIGL_JOBS:
-        inputs.update({"rigl_models": f"{RESULTS}/tables/rigl/models.csv",
-                       "rigl_curves": f"{RESULTS}/tables/rigl/curves.csv",
-                       "rigl_equilibrium": f"{RESULTS}/tables/rigl/equilibrium.csv"})
-        inputs.update({f"figure_{k.removesuffix('_png')}": v for k, v in RIGL_FIGURES.items() if k.endswith("_png")})
+    if DST_JOBS:
+        inputs.update({f"dst_{name}": f"{RESULTS}/tables/dst/{name}.csv"
+                       for name in ("models", "curves", "equilibrium")})
+        inputs.update({f"figure_{k.removesuffix('_png')}": v for k, v in DST_FIGURES.items() if k.endswith("_png")})
     roots = config["report"]["include"]
     inputs.update({key: os.path.join(roots[i], rel) for key, (i, rel) in included_tables().items()})
     return inputs

@@ -32,8 +32,8 @@ def table(name):
 
 
 FIELDS = {"tables/table3.csv": "table3", "tables/mask_published.csv": "mask_published",
-          "tables/rigl/models.csv": "rigl_models", "tables/rigl/curves.csv": "rigl_curves",
-          "tables/rigl/equilibrium.csv": "rigl_equilibrium"}
+          "tables/dst/models.csv": "dst_models", "tables/dst/curves.csv": "dst_curves",
+          "tables/dst/equilibrium.csv": "dst_equilibrium"}
 
 
 def included_results():
@@ -52,8 +52,8 @@ def included_results():
 with job_log(snakemake.log[0], "report") as log:  # noqa: F821
     static = {k.removeprefix("static_"): read_table(v) for k, v in inp.items() if k.startswith("static_")}
     res = Results(static=static, table3=table("table3"), mask_published=table("mask_published"),
-                  rounding=params.rounding, rigl_models=table("rigl_models"), rigl_curves=table("rigl_curves"),
-                  rigl_equilibrium=table("rigl_equilibrium"))
+                  rounding=params.rounding, dst_models=table("dst_models"), dst_curves=table("dst_curves"),
+                  dst_equilibrium=table("dst_equilibrium"))
     extra = included_results()
     ours = merge_measurements(measure(res), *(measure(r) for r in extra))
     rows = report_table(claims(), ours, commands(load(params.paper_config), params.gflops))

@@ -13,7 +13,7 @@ from scipy import stats
 from psn.analysis import published as pub
 from psn.analysis import rigl as ar
 from psn.analysis.stats import cohens_d
-from psn.training.rigl import RECORDED
+from psn.training.dst import RECORDED
 
 ARCH = "784-64-64-10"
 
@@ -21,7 +21,7 @@ ARCH = "784-64-64-10"
 def make_run(start: str, accs: dict[int, list[float]], *, dataset: str = "fashion_mnist", sparsity: float = 0.9,
              arch: str = ARCH, kind: str | None = None, ccv_target=None, rigl: bool | None = None,
              layer_sparsity=(0.9, 0.9), final_ccv=(1.0, 2.0), init_ccv=(0.1, 0.2), records: int = 3,
-             diverged=()) -> dict:
+             diverged=(), method: str = "rigl") -> dict:
     """A run file: per seed, a test accuracy per epoch (fractions), the last one final."""
     kind = kind or start.split("-")[0]
     if start.startswith("ln"):
@@ -35,6 +35,7 @@ def make_run(start: str, accs: dict[int, list[float]], *, dataset: str = "fashio
                "best_epoch": int(np.argmax(curve)) + 1, "diverged": seed in diverged, "steps": 1000,
                "sparsity": list(layer_sparsity), "sparsity_overall": float(np.mean(layer_sparsity)),
                "fan_in_cv": list(final_ccv),
+               "fan_in": [[78 + (seed + n) % 7 for n in range(64)], [6 + (seed * n) % 5 for n in range(64)]],
                "start": {"name": start, "kind": kind, "ccv_target": ccv_target}}
         if seed in diverged:
             res["final_test_accuracy"] = None
@@ -48,10 +49,14 @@ def make_run(start: str, accs: dict[int, list[float]], *, dataset: str = "fashio
             hist["fanin_ccv"][-1] = list(final_ccv)
             res["rigl"] = hist
         results.append(res)
-    return {"job": {"key": f"{dataset}/{arch}/e{epochs}/{start}/s{100 * sparsity:g}", "dataset": dataset,
-                    "arch": arch, "epochs": epochs, "sparsity": sparsity, "start": start,
-                    "seeds": list(accs), "rigl": {"end_fraction": 0.75, "erk_dense_output_in_budget": False}},
-            "results": results}
+    job = {"key": f"{dataset}/{arch}/e{epochs}/{start}/s{100 * sparsity:g}", "dataset": dataset,
+           "arch": arch, "epochs": epochs, "sparsity": sparsity, "start": start,
+           "layer_sizes": [int(n) for n in arch.split("-")], "seeds": list(accs),
+           "masks": {"f_min": 1, "rounding": "ceil", "random_baseline": "uniform", "above_smax": "clamp"},
+           "rigl": {"end_fraction": 0.75, "erk_dense_output_in_budget": False}}
+    if method != "rigl":
+        job["method"] = method
+    return {"job": job, "results": results}
 
 
 def flat(values: dict[int, float], epochs: int = 1) -> dict[int, list[float]]:
@@ -166,8 +171,13 @@ def test_equilibrium_table_ratio_to_bound_at_target_and_realised_density():
 
 def test_equilibrium_cell_forms():
     as_dict = equilibrium(cell={"dataset": "mnist", "arch": ARCH, "epochs": "5", "sparsity": "99.9"})
-    assert ar.equilibrium_cell(as_dict) == {"dataset": "mnist", "arch": ARCH, "epochs": 5, "target_sparsity": 0.999}
+    # a file from before SET joined has no method: it is RigL's
+    assert ar.equilibrium_cell(as_dict) == {"method": "rigl", "dataset": "mnist", "arch": ARCH, "epochs": 5,
+                                            "target_sparsity": 0.999}
     assert ar.equilibrium_cell(equilibrium())["target_sparsity"] == 0.9
+    set_cell = equilibrium(cell={"method": "set", "dataset": "mnist", "arch": ARCH, "epochs": "5", "sparsity": "90"})
+    assert ar.equilibrium_cell(set_cell)["method"] == "set"
+    assert ar.equilibrium_cell(equilibrium(cell=("set", "mnist", ARCH, "5", "90")))["method"] == "set"
     with pytest.raises(ValueError, match="cell"):
         ar.equilibrium_cell({"cell": ["mnist"]})
 

@@ -19,12 +19,12 @@ def test_flops_count_only_the_matmuls_a_step_runs():
     assert flops_per_model_step([5, 7], 3) == 2 * (2 * 3 * 5 * 7)
 
 
-def test_rigl_runs_follow_the_plan(repo):
-    from psn.bench.train import rigl_runs
+def test_dst_runs_follow_the_plan(repo):
+    from psn.bench.train import dst_runs
 
-    runs = {label: n for label, *_, n in rigl_runs(str(repo / "config.yaml"))}
-    # 4 sparsities x 8 starts x 5 seeds; Fashion-MNIST's 90% cell adds 5 seeds to ERK, LN(equil.)
-    # and LN(paper) for the 10-seed confirmation
-    assert runs["mnist 784-1024-1024-10 RigL 20 ep"] == 4 * 8 * 5
-    assert runs["fashion_mnist 784-1024-1024-10 RigL 20 ep"] == 4 * 8 * 5 + 3 * 5
-    assert runs["forest_cover 54-1024-1024-1024-7 RigL 30 ep"] == 4 * 8 * 5
+    runs = {label: n for label, *_, n in dst_runs(str(repo / "config.yaml"))}
+    # 4 sparsities x 5 seeds x (RigL's 8 starts + SET's 3 equilibrium starts); Fashion-MNIST's
+    # 90% cell adds 5 seeds to RigL's ERK, LN(equil.) and LN(paper) for the 10-seed confirmation
+    assert runs["mnist 784-1024-1024-10 DST 20 ep"] == 4 * (8 + 3) * 5
+    assert runs["fashion_mnist 784-1024-1024-10 DST 20 ep"] == 4 * (8 + 3) * 5 + 3 * 5
+    assert runs["forest_cover 54-1024-1024-1024-7 DST 30 ep"] == 4 * (8 + 3) * 5

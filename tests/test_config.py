@@ -8,10 +8,10 @@ from psn.config import ConfigError, epochs_for, used_datasets, validate
 def test_paper_config_validates_and_fills_defaults(paper_config_raw):
     raw = copy.deepcopy(paper_config_raw)
     del raw["results_dir"]
-    del raw["rigl"]["tie_break"]
+    del raw["dst"]["tie_break"]
     cfg = validate(raw)
     assert cfg["results_dir"] == "results"
-    assert cfg["rigl"]["tie_break"] == "random"
+    assert cfg["dst"]["tie_break"] == "random"
     assert cfg["experiments"]["mnist_sweep"]["enabled"] is True
     assert cfg["experiments"]["mnist_sweep"]["lognormal_ccv"] == []
     assert used_datasets(cfg) == ["mnist", "fashion_mnist", "emnist_balanced", "forest_cover"]
@@ -77,20 +77,53 @@ def test_omitted_above_smax_defaults_to_error(paper_config_raw):
 
 
 def test_missing_epochs_for_a_dataset(paper_config_raw):
-    msg = _error(paper_config_raw, lambda c: c["rigl"]["epochs"].pop("emnist_balanced"))
-    assert msg == "config: rigl.epochs gives no epoch count for emnist_balanced"
+    msg = _error(paper_config_raw, lambda c: c["dst"]["epochs"].pop("emnist_balanced"))
+    assert msg == "config: dst.epochs gives no epoch count for emnist_balanced"
 
 
 def test_unknown_dataset_is_rejected(paper_config_raw):
-    msg = _error(paper_config_raw, lambda c: c["rigl"].update(datasets=["cifar10"]))
-    assert "rigl.datasets[0]" in msg and "'mnist'" in msg
+    msg = _error(paper_config_raw, lambda c: c["dst"].update(datasets=["cifar10"]))
+    assert "dst.datasets[0]" in msg and "'mnist'" in msg
 
 
 def test_disabled_experiment_is_not_checked(paper_config_raw):
     cfg = copy.deepcopy(paper_config_raw)
     cfg["experiments"]["forest_grid"]["enabled"] = False
-    cfg["rigl"]["enabled"] = False
+    cfg["dst"]["enabled"] = False
     cfg["experiments"]["cross_dataset"]["datasets"] = ["mnist"]
     # A sweep entry for a dataset the experiment no longer runs is ignored, S_max included.
     cfg["experiments"]["cross_dataset"]["sweep_sparsities"]["forest_cover"] = [0.99]
     assert "forest_cover" not in used_datasets(validate(cfg))
+
+
+def test_dst_methods_must_be_registered_and_plugins_importable(paper_config_raw):
+    msg = _error(paper_config_raw, lambda c: c["dst"].update(methods=["rigl", "mest"]))
+    assert msg.startswith("config: dst.methods[1] = 'mest' is not a registered method; registered: ")
+    msg = _error(paper_config_raw, lambda c: c["dst"].update(plugins=["no_such_module_xyz"]))
+    assert msg.startswith("config: dst.plugins[0] = 'no_such_module_xyz' cannot be imported")
+
+
+def test_the_old_rigl_section_gets_its_new_name(paper_config_raw):
+    msg = _error(paper_config_raw, lambda c: c.update(rigl=c.pop("dst")))
+    assert msg == ("config: the 'rigl' section is now 'dst' (dynamic sparse training, methods rigl and "
+                   "set): rename it")
+
+
+@pytest.mark.parametrize("offsets, culprit", [
+    ([0.0, float("nan")], "dst.ccv_offsets[1] = nan must be a finite number"),
+    ([0.0, float("inf")], "dst.ccv_offsets[1] = inf must be a finite number"),
+    ([0.0, 1e20], "dst.ccv_offsets[1] = 1e+20 must be a finite number"),
+    ([0.5, 0.50000001], "dst.ccv_offsets[1] = 0.50000001 is written 'ln-equil+0.5' in paths"),
+])
+def test_ccv_offsets_that_could_never_run_are_rejected(paper_config_raw, offsets, culprit):
+    msg = _error(paper_config_raw, lambda c: c["dst"].update(ccv_offsets=offsets))
+    assert msg.startswith(f"config: {culprit}")
+
+
+def test_a_tiny_ccv_offset_keeps_its_own_start(paper_config_raw):
+    from psn.workflow.dst_plan import dst_jobs
+
+    raw = copy.deepcopy(paper_config_raw)
+    raw["dst"]["ccv_offsets"] = [0.0, 1e-7]
+    starts = {j.start.name for j in dst_jobs(validate(raw)).values()}
+    assert {"ln-equil", "ln-equil+1e-07"} <= starts

@@ -84,25 +84,41 @@ def test_disabling_an_experiment_removes_its_jobs(paper_config_raw):
 def test_confirmation_seeds_train_as_their_own_groups(paper_config_raw):
     import pytest
 
-    from psn.workflow import rigl_plan
+    from psn.workflow import dst_plan
 
     cfg = validate(paper_config_raw)
-    jobs = rigl_plan.rigl_jobs(cfg)
-    cell = "fashion_mnist/784-1024-1024-10/e20"
-    extra = tuple(sorted(set(cfg["rigl"]["confirmation"]["seeds"]) - set(cfg["seeds"])))
+    jobs = dst_plan.dst_jobs(cfg)
+    cell = "rigl/fashion_mnist/784-1024-1024-10/e20"
+    extra = tuple(sorted(set(cfg["dst"]["confirmation"]["seeds"]) - set(cfg["seeds"])))
     confirm = {k: j for k, j in jobs.items() if j.part}
     assert set(confirm) == {f"{cell}/{s}/s90-confirm" for s in ("erk", "ln-equil", "ln-paper")}
     assert all(j.seeds == extra for j in confirm.values())
     # the cell's own groups keep the config's seeds, so adding the confirmation retrains nothing
     assert jobs[f"{cell}/erk/s90"].seeds == tuple(sorted(cfg["seeds"]))
     # and the equilibrium is measured on the same seeds in every cell
-    eq = rigl_plan.equilibrium_cells(cfg)[f"{cell}/s90"]
+    eq = dst_plan.equilibrium_cells(cfg)[f"{cell}/s90"]
     assert not any(j.part for j in eq) and all(j.seeds == tuple(sorted(cfg["seeds"])) for j in eq)
     # a confirmation outside the grid has no equilibrium to start from
     raw = copy.deepcopy(paper_config_raw)
-    raw["rigl"]["confirmation"]["sparsity"] = 0.85
-    with pytest.raises(ConfigError, match=r"rigl.confirmation \(fashion_mnist, 0.85\) is not a cell"):
+    raw["dst"]["confirmation"]["sparsity"] = 0.85
+    with pytest.raises(ConfigError, match=r"dst.confirmation \(fashion_mnist, 0.85\) is not a cell"):
         validate(raw)
+
+
+def test_every_method_trains_the_equilibrium_starts_and_rigl_the_paper_s_too(paper_config_raw):
+    from psn.workflow import dst_plan
+
+    cfg = validate(paper_config_raw)
+    jobs = dst_plan.dst_jobs(cfg)
+    cell = "fashion_mnist/784-1024-1024-10/e20"
+    starts = {m: {j.start.name for j in jobs.values() if j.method == m and j.group.startswith(cell)
+                  and j.sparsity == 0.9 and not j.part} for m in ("rigl", "set")}
+    assert starts["set"] == {"erk", "uniform", "lognormal-ccv2.5"}
+    assert starts["rigl"] == starts["set"] | {"ln-equil", "ln-equil-0.5", "ln-equil+0.5", "ln-paper", "static"}
+    # each method has its own equilibrium, from its own runs
+    eq = dst_plan.equilibrium_cells(cfg)
+    assert {j.method for j in eq[f"set/{cell}/s90"]} == {"set"}
+    assert {j.key for j in eq[f"rigl/{cell}/s90"]} == {f"rigl/{cell}/{s}/s90" for s in starts["set"]}
 
 
 def test_readings_train_only_the_groups_they_change(paper_config_raw):

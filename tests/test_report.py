@@ -128,7 +128,7 @@ def test_not_run_rows_carry_the_plan_estimate(repo):
     assert flops[("cross_dataset", "forest_cover")] > 10 * flops[("cross_dataset", "fashion_mnist")]
     table = report_table(claims(), {}, cmds)
     row = _row(table, "rigl_gap_fashion_mnist")
-    assert row["verdict"] == NOT_RUN and row["command"] == "snakemake rigl --cores all" and math.isfinite(row["hours"])
+    assert row["verdict"] == NOT_RUN and row["command"] == "snakemake dst --cores all" and math.isfinite(row["hours"])
 
 
 def test_a_measurement_at_the_papers_settings_wins_the_merge():

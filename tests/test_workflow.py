@@ -14,7 +14,7 @@ import yaml
 import psn
 from psn.config import validate
 from psn.masks.network import load_network_masks, layer_seed
-from psn.workflow import plan, rigl_plan
+from psn.workflow import dst_plan, plan
 
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
@@ -79,9 +79,12 @@ def test_dry_run_of_the_paper_lists_every_job(tmp_path, paper_config_raw):
     assert counts["train_group"] == len(plan.train_jobs(cfg)) - len(readings)
     assert counts["train_reading"] == len(readings) > 0
     assert counts["prepare_dataset_normalised"] == 1  # the standardised Fashion-MNIST
-    # every RigL group is planned before anything trains, the equilibrium-matched ones included
-    assert counts["train_rigl"] == len(rigl_plan.rigl_jobs(cfg))
-    assert counts["rigl_equilibrium"] == len(rigl_plan.equilibrium_cells(cfg))
+    # every dynamic group (RigL and SET side by side) is planned before anything trains, the
+    # equilibrium-matched ones included
+    jobs = dst_plan.dst_jobs(cfg)
+    assert counts["train_dst"] == len(jobs)
+    assert {j.method for j in jobs.values()} == {"rigl", "set"}
+    assert counts["dst_equilibrium"] == len(dst_plan.equilibrium_cells(cfg)) == 2 * 4 * 4
     assert not (tmp_path / "data").exists() and not (tmp_path / "results").exists()
 
 
@@ -197,32 +200,40 @@ def test_killed_training_job_resumes_bit_identical(tmp_path):
     assert outputs["killed"] == outputs["clean"]
 
 
-TINY_RIGL = Path("results/tiny/rigl")
-TINY_CELL = "fashion_mnist/784-64-64-10/e1"
+TINY_DST = Path("results/tiny/dst")
+TINY_CELL = "rigl/fashion_mnist/784-64-64-10/e1"
+TINY_SET_CELL = "set/fashion_mnist/784-64-64-10/e1"
 
 
 @needs_fashion
 def test_tiny_rigl_stage_measures_and_feeds_forward_the_equilibrium(tiny):
     import json
 
-    eq = json.loads((tiny / TINY_RIGL / "equilibrium" / TINY_CELL / "s90.json").read_text())
+    eq = json.loads((tiny / TINY_DST / "equilibrium" / TINY_CELL / "s90.json").read_text())
     assert set(eq["starts"]) == {"erk", "uniform", "lognormal-ccv2.5"}
     assert len(eq["per_layer"]) == 2 and eq["mean"] > 0
-    ln = json.loads((tiny / TINY_RIGL / "runs" / TINY_CELL / "ln-equil" / "s90.json").read_text())
-    paper = json.loads((tiny / TINY_RIGL / "runs" / TINY_CELL / "ln-paper" / "s90.json").read_text())
+    ln = json.loads((tiny / TINY_DST / "runs" / TINY_CELL / "ln-equil" / "s90.json").read_text())
+    paper = json.loads((tiny / TINY_DST / "runs" / TINY_CELL / "ln-paper" / "s90.json").read_text())
     for model in ln["results"]:
         assert model["start"]["ccv_target"] == eq["target"]
         # conserved exactly through every update, per layer
         counts = model["rigl"]["n_active"]
         assert all(c == counts[0] for c in counts) and len(counts) >= 3
     assert all(m["start"]["ccv_target"] == 2.52 for m in paper["results"])  # Table 4, Fashion 90%
-    static = json.loads((tiny / TINY_RIGL / "runs" / TINY_CELL / "static" / "s90.json").read_text())
+    static = json.loads((tiny / TINY_DST / "runs" / TINY_CELL / "static" / "s90.json").read_text())
     assert all("rigl" not in m for m in static["results"])
+    # SET measures its own equilibrium from its own runs, and its groups say whose they are
+    set_eq = json.loads((tiny / TINY_DST / "equilibrium" / TINY_SET_CELL / "s90.json").read_text())
+    assert set(set_eq["starts"]) == set(eq["starts"]) and set_eq["cell"]["method"] == "set"
+    assert all(f"/set/{TINY_SET_CELL.split('/', 1)[1]}/" in r for r in set_eq["runs"])
+    erk = json.loads((tiny / TINY_DST / "runs" / TINY_SET_CELL / "erk" / "s90.json").read_text())
+    assert erk["job"]["method"] == "set" and "method" not in ln["job"]
+    assert all(all(c == m["rigl"]["n_active"][0] for c in m["rigl"]["n_active"]) for m in erk["results"])
 
 
 @needs_fashion
 def test_a_changed_equilibrium_reruns_exactly_the_equilibrium_matched_jobs(tiny):
-    path = tiny / TINY_RIGL / "equilibrium" / TINY_CELL / "s90.json"
+    path = tiny / TINY_DST / "equilibrium" / TINY_CELL / "s90.json"
     before, stat = path.read_bytes(), path.stat()
     try:
         path.write_bytes(before.replace(b'"mean"', b'"mean" ', 1))
@@ -231,8 +242,8 @@ def test_a_changed_equilibrium_reruns_exactly_the_equilibrium_matched_jobs(tiny)
         out = proc.stdout + proc.stderr
         counts = job_counts(out)
         counts.pop("total")
-        assert counts.pop("train_rigl") == 1 and "start=ln-equil," in out
-        assert set(counts) <= {"rigl_tables", "render_rigl", "rigl", "report", "all"}
+        assert counts.pop("train_dst") == 1 and "start=ln-equil," in out
+        assert set(counts) <= {"dst_tables", "render_dst", "dst", "report", "all"}
     finally:
         path.write_bytes(before)
         os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
@@ -250,9 +261,47 @@ def test_tiny_report_sets_ours_beside_the_paper_and_builds_the_html(tiny, tmp_pa
     assert rows.loc["table6_dense_mnist", "verdict"] == "not run"
     assert rows.loc["table3_n784_fmin1", "verdict"] == "reproduced"
     md = (results / "report" / "reproduction.md").read_text()
-    assert "## Where the paper contradicts itself" in md and "snakemake rigl --cores all" in md
+    assert "## Where the paper contradicts itself" in md and "snakemake dst --cores all" in md
     html = tmp_path / "report.html"
     proc = snakemake(tiny, "--report", html, "--configfile", REPO / "presets" / "tiny.yaml")
     assert proc.returncode == 0, proc.stderr[-2000:]
     text = html.read_text()
     assert "Table 3: the largest sparsity a layer can reach" in text  # a caption from report/
+
+
+PLUGIN = '''
+"""A third drop-and-grow method, from outside psn: grows where the gradient is smallest."""
+from psn.training import DropAndGrow, register_method
+
+
+@register_method("smallgrad")
+class SmallestGradient(DropAndGrow):
+    def grow_score(self, layer):
+        return -layer.grad.abs()
+'''
+
+
+@needs_fashion
+def test_a_method_from_a_plugin_module_trains_in_the_pipeline(tmp_path):
+    """One class and one registry entry in a module of the user's own, named in dst.plugins:
+    the config accepts it, the plan and the dry run list its groups beside RigL's and SET's,
+    and its group trains, with nothing in psn touched."""
+    (tmp_path / "my_methods.py").write_text(PLUGIN)
+    cfg = tmp_path / "plugin.yaml"
+    cfg.write_text("dst:\n  methods: [rigl, set, smallgrad]\n  plugins: [my_methods]\n")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    args = ["--cores", "2", "--configfile", REPO / "presets" / "tiny.yaml", cfg]
+    proc = snakemake(tmp_path, "-n", *args, env=env)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = proc.stdout + proc.stderr
+    assert "method=smallgrad" in out and "method=set" in out
+    target = "results/tiny/dst/runs/smallgrad/fashion_mnist/784-64-64-10/e1/erk/s90.json"
+    proc = snakemake(tmp_path, target, *args, env=env)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    import json
+
+    run = json.loads((tmp_path / target).read_text())
+    assert run["job"]["method"] == "smallgrad" and run["job"]["dst"] == {"plugins": ["my_methods"]}
+    for model in run["results"]:
+        counts = model["rigl"]["n_active"]
+        assert len(counts) > 1 and all(c == counts[0] for c in counts)

@@ -61,6 +61,9 @@ def validate(config: Mapping[str, Any], schema: dict | None = None) -> dict:
     """
     schema = load_schema() if schema is None else schema
     cfg = copy.deepcopy(dict(config))
+    if "rigl" in cfg:
+        raise ConfigError("config: the 'rigl' section is now 'dst' (dynamic sparse training, methods "
+                          "rigl and set): rename it")
     validator = _defaulting_validator(schema)
     error = jsonschema.exceptions.best_match(validator.iter_errors(cfg))
     if error is not None:
@@ -133,6 +136,7 @@ def _check_cross_fields(cfg: dict) -> None:
                 f"sparsity <= {limit:.5f}, or set masks.above_smax: clamp"
             )
     _check_paths_distinct(cfg)
+    _check_dst(cfg)
     _check_confirmation(cfg)
     for key, epochs, datasets in _epoch_uses(cfg):
         if isinstance(epochs, dict):
@@ -143,19 +147,65 @@ def _check_cross_fields(cfg: dict) -> None:
                 )
 
 
+def import_plugins(modules) -> None:
+    """Import each module named (``dst.plugins``), so the methods it registers can be named."""
+    import importlib
+
+    for i, name in enumerate(modules):
+        try:
+            importlib.import_module(name)
+        except ImportError as exc:
+            raise ConfigError(f"config: dst.plugins[{i}] = {name!r} cannot be imported: {exc}") from None
+
+
+def _check_dst(cfg: dict) -> None:
+    """Methods must be registered (after the plugins are imported); every start the section
+    names must survive its name in the ``{start}`` wildcard, and no two may share one."""
+    from psn.masks.starts import Start
+    from psn.training.dst import METHODS
+    import psn.training  # noqa: F401  (registers rigl and set)
+
+    dst = cfg.get("dst")
+    if not dst or not dst.get("enabled", True):
+        return
+    import_plugins(dst["plugins"])
+    for i, method in enumerate(dst["methods"]):
+        if method not in METHODS:
+            raise ConfigError(f"config: dst.methods[{i}] = {method!r} is not a registered method; "
+                              f"registered: {', '.join(sorted(METHODS))} (dst.plugins imports more)")
+    named = [("dst.equilibrium_lognormal_ccv", dst["equilibrium_lognormal_ccv"], Start.fixed)]
+    named += [(f"dst.ccv_offsets[{i}]", o, Start.equilibrium) for i, o in enumerate(dst["ccv_offsets"])]
+    seen: dict[str, tuple[str, float]] = {}
+    for key, value, make in named:
+        try:
+            start = make(value)
+            back = Start.parse(start.name)
+        except ValueError:
+            raise ConfigError(f"config: {key} = {value!r} must be a finite number below 1e6") from None
+        if (back.ccv if back.offset is None else back.offset) != value:
+            raise ConfigError(f"config: {key} = {value!r} is written {start.name!r} in paths, which reads "
+                              f"back as another value; give at most six significant figures")
+        other = seen.setdefault(start.name, (key, value))
+        if other[0] != key:
+            raise ConfigError(f"config: {key} = {value!r} and {other[0]} = {other[1]!r} would share "
+                              f"the start {start.name!r}")
+
+
 def _check_confirmation(cfg: dict) -> None:
     """The confirmation compares starts of one RigL cell, LN(equil.) among them: the cell must be
     in the grid, or it has no equilibrium to start from."""
-    rigl = cfg.get("rigl")
-    conf = (rigl or {}).get("confirmation")
-    if not rigl or not rigl.get("enabled", True) or not conf or not conf.get("enabled", True):
+    dst = cfg.get("dst")
+    conf = (dst or {}).get("confirmation")
+    if not dst or not dst.get("enabled", True) or not conf or not conf.get("enabled", True):
         return
-    if conf["dataset"] not in rigl["datasets"] or conf["sparsity"] not in rigl["sparsities"]:
+    if conf["dataset"] not in dst["datasets"] or conf["sparsity"] not in dst["sparsities"]:
         raise ConfigError(
-            f"config: rigl.confirmation ({conf['dataset']}, {conf['sparsity']}) is not a cell of "
-            f"rigl.datasets x rigl.sparsities ({', '.join(rigl['datasets'])} x "
-            f"{', '.join(map(str, rigl['sparsities']))}), so it has no equilibrium to start from"
+            f"config: dst.confirmation ({conf['dataset']}, {conf['sparsity']}) is not a cell of "
+            f"dst.datasets x dst.sparsities ({', '.join(dst['datasets'])} x "
+            f"{', '.join(map(str, dst['sparsities']))}), so it has no equilibrium to start from"
         )
+    if "rigl" not in dst["methods"]:
+        raise ConfigError("config: dst.confirmation compares RigL's starts, and dst.methods has no rigl")
 
 
 def _check_paths_distinct(cfg: dict) -> None:
@@ -190,14 +240,14 @@ def _sparsity_uses(cfg: dict) -> Iterator[tuple[str, str, float]]:
                 continue  # a preset narrowed the datasets; its sweep entries stay unused
             for i, s in enumerate(values):
                 yield f"experiments.{name}.sweep_sparsities.{dataset}[{i}]", dataset, s
-    rigl = cfg.get("rigl")
-    if rigl and rigl.get("enabled", True):
-        for dataset in rigl["datasets"]:
-            for i, s in enumerate(rigl["sparsities"]):
-                yield f"rigl.sparsities[{i}]", dataset, s
-        conf = rigl.get("confirmation")
+    dst = cfg.get("dst")
+    if dst and dst.get("enabled", True):
+        for dataset in dst["datasets"]:
+            for i, s in enumerate(dst["sparsities"]):
+                yield f"dst.sparsities[{i}]", dataset, s
+        conf = dst.get("confirmation")
         if conf:
-            yield "rigl.confirmation.sparsity", conf["dataset"], conf["sparsity"]
+            yield "dst.confirmation.sparsity", conf["dataset"], conf["sparsity"]
     grid = cfg["experiments"].get("forest_grid")
     if grid and grid.get("enabled", True):
         for dataset in grid["datasets"]:
@@ -208,9 +258,9 @@ def _epoch_uses(cfg: dict) -> Iterator[tuple[str, Any, list[str]]]:
     for name, exp in cfg["experiments"].items():
         if exp.get("enabled", True):
             yield f"experiments.{name}.epochs", exp["epochs"], exp["datasets"]
-    rigl = cfg.get("rigl")
-    if rigl and rigl.get("enabled", True):
-        yield "rigl.epochs", rigl["epochs"], rigl["datasets"]
+    dst = cfg.get("dst")
+    if dst and dst.get("enabled", True):
+        yield "dst.epochs", dst["epochs"], dst["datasets"]
 
 
 def epochs_for(epochs: int | Mapping[str, int], dataset: str) -> int:

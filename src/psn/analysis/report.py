@@ -21,7 +21,7 @@ import pandas as pd
 from psn.analysis import published as pub
 from psn.analysis.columns import DENSE_CONDITION, sparsity_key
 from psn.analysis.comparisons import comparisons
-from psn.analysis.rigl import crossover_epoch, gaps
+from psn.analysis.rigl import PAPER_METHOD, crossover_epoch, gaps, of_method
 from psn.analysis.static import STATIC_COMPARISONS, forest_grid, gradient_table, spreading_ablation
 from psn.analysis.tables import table5, table6
 
@@ -241,9 +241,9 @@ class Results:
     table3: pd.DataFrame | None = None
     mask_published: pd.DataFrame | None = None
     rounding: str = "ceil"
-    rigl_models: pd.DataFrame | None = None
-    rigl_curves: pd.DataFrame | None = None
-    rigl_equilibrium: pd.DataFrame | None = None
+    dst_models: pd.DataFrame | None = None
+    dst_curves: pd.DataFrame | None = None
+    dst_equilibrium: pd.DataFrame | None = None
 
 
 def settings_of(models: pd.DataFrame, experiment: str, dataset: str) -> tuple[str, bool]:
@@ -498,10 +498,11 @@ def _rigl_settings(models: pd.DataFrame, dataset: str, sparsity: float, starts: 
 
 
 def _measure_rigl(res: Results, out: dict[str, Ours]) -> None:
-    models = res.rigl_models
+    """Table 4 and §3.3 are RigL's: other methods' rows (SET) are not judged against them."""
+    models = of_method(res.dst_models, PAPER_METHOD)
     if models is None or not len(models):
         return
-    eq = res.rigl_equilibrium
+    eq = of_method(res.dst_equilibrium, PAPER_METHOD)
     for c in (eq.to_dict("records") if eq is not None else []):
         if pub.table4_ccv(c["dataset"], c["target_sparsity"]) is None:
             continue
@@ -527,8 +528,9 @@ def _measure_rigl(res: Results, out: dict[str, Ours]) -> None:
         n1, n2, dd = r["n_a"], r["n_b"], r["d_ddof0"]
         se_d = math.sqrt((n1 + n2) / (n1 * n2) + dd ** 2 / (2 * (n1 + n2))) if n1 and n2 else math.nan
         _put(out, f"rigl_gap_d_{d}", dd, st, n=int(n1), se=se_d, note=f"pooled SD ddof 0; ddof 1 gives {r['d_ddof1']:.2f}")
-    if res.rigl_curves is not None and len(res.rigl_curves):
-        x = crossover_epoch(res.rigl_curves)
+    curves = of_method(res.dst_curves, PAPER_METHOD)
+    if curves is not None and len(curves):
+        x = crossover_epoch(curves)
         x = x[(x["dataset"] == "fashion_mnist") & (x["target_sparsity"].map(sparsity_key) == 0.9)]
         if len(x):
             r = x.iloc[0]

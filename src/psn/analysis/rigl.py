@@ -1,10 +1,12 @@
-"""The RigL stage (§2.8, §3.3, Table 4, Figure 3) as tables, each comparison beside the paper.
+"""The dynamic sparse training stage (§2.8, §3.3, Table 4, Figure 3) as tables, each comparison
+beside the paper.
 
-Pure functions over loaded run files (what ``scripts/train_rigl.py`` writes: ``{"job": ...,
-"results": [one dict per model]}``), equilibrium files (``scripts/rigl_equilibrium.py``) and
-the DataFrames made from them. A *cell* is (dataset, arch, epochs, target_sparsity); within a
-cell each start (``erk``, ``ln-equil``, ``static`` ...) is one group of seeds. Accuracies are in
-percent, as in the static tables (``psn.analysis.runs``). Fan-in CCV is population std / mean.
+Pure functions over loaded run files (what ``scripts/train_dst.py`` writes: ``{"job": ...,
+"results": [one dict per model]}``), equilibrium files (``scripts/dst_equilibrium.py``) and
+the DataFrames made from them. A *cell* is (method, dataset, arch, epochs, target_sparsity);
+within a cell each start (``erk``, ``ln-equil``, ``static`` ...) is one group of seeds. Files and
+tables from before SET joined have no method: they are RigL's. Accuracies are in percent, as in
+the static tables (``psn.analysis.runs``). Fan-in CCV is population std / mean.
 """
 
 from __future__ import annotations
@@ -18,11 +20,12 @@ import pandas as pd
 from psn.analysis import published as pub
 from psn.analysis.columns import sparsity_key
 from psn.analysis.stats import cohens_d, diverged_mask, final_accuracies, n_diverged, welch
-from psn.masks.starts import STARTS, start_densities
+from psn.masks.starts import STARTS, Start, ordered_starts, start_densities
 from psn.masks.stats import ccv_bound
-from psn.training.rigl import RECORDED
+from psn.training.dst import RECORDED
 
-CELL_KEYS = ["dataset", "arch", "epochs", "target_sparsity"]
+PAPER_METHOD = "rigl"  # Table 4 and §3.3 are RigL's; files from before SET joined are RigL's
+CELL_KEYS = ["method", "dataset", "arch", "epochs", "target_sparsity"]
 BASELINE = "erk"
 EQUIL = "ln-equil"
 PAPER_START = "ln-paper"
@@ -33,19 +36,30 @@ PAPER_SPARSITIES = (0.80, 0.90, 0.95, 0.98)
 
 # ---- vocabulary ----------------------------------------------------------------------------------
 
-def start_rank(start: str) -> tuple:
-    """Sort key of start names: LN(equil.) and its offsets, LN(paper), other lognormals, ERK,
-    uniform, static."""
-    if start.startswith(EQUIL):
-        rest = start[len(EQUIL):]
-        offset = float(rest) if rest else 0.0
-        return (0, abs(offset), offset, start)
-    order = {PAPER_START: 1, "erk": 3, "uniform": 4, "static": 5}
-    return (order.get(start, 2), 0.0, 0.0, start)
+def job_method(job: Mapping[str, Any]) -> str:
+    """A run file's method: its job's ``method``, absent (RigL) for RigL's groups."""
+    return str(job.get("method", PAPER_METHOD))
 
 
-def ordered_starts(starts: Iterable[str]) -> list[str]:
-    return sorted(set(starts), key=start_rank)
+def with_method(df: pd.DataFrame | None) -> pd.DataFrame | None:
+    """``df`` with a ``method`` column: a table from before SET joined has none, and is RigL's."""
+    if df is None or df.empty or "method" in df:
+        return df
+    return df.assign(method=PAPER_METHOD)
+
+
+def of_method(df: pd.DataFrame | None, method: str) -> pd.DataFrame | None:
+    """``df``'s rows of one method."""
+    df = with_method(df)
+    if df is None or df.empty:
+        return df
+    return df[df["method"] == method].reset_index(drop=True)
+
+
+def method_rank(method: str) -> tuple:
+    """Sort key of methods: RigL (the paper's), SET, then the rest by name."""
+    order = {PAPER_METHOD: 0, "set": 1}
+    return (order.get(method, 2), method)
 
 
 def dataset_rank(dataset: str) -> tuple:
@@ -65,7 +79,13 @@ def in_paper_order(df: pd.DataFrame) -> pd.DataFrame:
 def ordered_cells(df: pd.DataFrame, keys: Sequence[str] = CELL_KEYS) -> list[tuple]:
     """The distinct ``keys`` tuples of ``df``, datasets in the paper's order, then the rest sorted."""
     cells = df[list(keys)].drop_duplicates().itertuples(index=False)  # named: cell.dataset ...
-    return sorted(cells, key=lambda c: (dataset_rank(c[0]), *c[1:]))
+
+    def rank(c):
+        d = c._asdict()
+        return (method_rank(d["method"]) if "method" in d else (), dataset_rank(d["dataset"]),
+                *[v for k, v in d.items() if k not in ("method", "dataset")])
+
+    return sorted(cells, key=rank)
 
 
 def parse_arch(arch: str) -> tuple[int, ...]:
@@ -99,8 +119,8 @@ def _mean(values) -> float:
     return float(np.mean(vals)) if vals else np.nan
 
 
-def _cell(job: Mapping[str, Any]) -> dict[str, Any]:
-    return {"dataset": job["dataset"], "arch": job["arch"], "epochs": int(job["epochs"]),
+def job_cell(job: Mapping[str, Any]) -> dict[str, Any]:
+    return {"method": job_method(job), "dataset": job["dataset"], "arch": job["arch"], "epochs": int(job["epochs"]),
             "target_sparsity": sparsity_key(job["sparsity"])}
 
 
@@ -109,6 +129,7 @@ def common_seeds(df: pd.DataFrame) -> pd.DataFrame:
     ERK and LN(equil.) drop out, so every start is compared over the same seeds)."""
     if df.empty:
         return df
+    df = with_method(df)
     keep = pd.Series(False, index=df.index)
     for _, g in df.groupby(CELL_KEYS, sort=False):
         seeds = set.intersection(*(set(s["seed"]) for _, s in g.groupby("start")))
@@ -134,7 +155,7 @@ def models_table(runs: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
             final = list(res["fan_in_cv"])
             init = list(hist["fanin_ccv"][0]) if hist else final
             row: dict[str, Any] = {
-                "run": job["key"], **_cell(job), "start": job["start"],
+                "run": f"{job_method(job)}/{job['key']}", **job_cell(job), "start": job["start"],
                 "start_kind": start.get("kind", job["start"]),
                 "ccv_target": _mean(target) if isinstance(target, list) else
                 (np.nan if target is None else float(target)),
@@ -168,7 +189,7 @@ def curves_table(runs: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     rows = []
     for run in runs:
         job = run["job"]
-        cell = _cell(job)
+        cell = job_cell(job)
         for res in run["results"]:
             for epoch, (acc, loss) in enumerate(zip(res["test_accuracy"], res["train_loss"])):
                 rows.append({**cell, "start": job["start"], "seed": int(res["seed"]),
@@ -179,12 +200,12 @@ def curves_table(runs: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
 
 def trajectories_table(runs: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     """One row per RigL model, record and hidden layer: t (optimizer steps), step, α, the run's
-    total steps T and T_end, and every recorded statistic (``psn.training.rigl.RECORDED``).
+    total steps T and T_end, and every recorded statistic (``psn.training.dst.RECORDED``).
     Static runs have no records."""
     rows = []
     for run in runs:
         job = run["job"]
-        cell = _cell(job)
+        cell = job_cell(job)
         end_fraction = (job.get("rigl") or {}).get("end_fraction", np.nan)
         for res in run["results"]:
             hist = res.get("rigl")
@@ -207,17 +228,18 @@ def trajectories_table(runs: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
 # ---- the equilibrium (Table 4) ---------------------------------------------------------------------
 
 def equilibrium_cell(eq: Mapping[str, Any]) -> dict[str, Any]:
-    """The cell of an equilibrium file: its ``cell`` holds the rule's wildcards (dataset, arch,
-    epochs, sparsity in percent as in the path), as a mapping or in that order."""
+    """The cell of an equilibrium file: its ``cell`` holds the rule's wildcards (method, dataset,
+    arch, epochs, sparsity in percent as in the path), as a mapping or in that order; a file from
+    before SET joined has no method and is RigL's."""
     cell = eq.get("cell")
     if isinstance(cell, Mapping):
-        parts = [cell.get(k) for k in ("dataset", "arch", "epochs", "sparsity")]
-    elif isinstance(cell, (list, tuple)) and len(cell) == 4:
-        parts = list(cell)
+        parts = [cell.get("method", PAPER_METHOD)] + [cell.get(k) for k in ("dataset", "arch", "epochs", "sparsity")]
+    elif isinstance(cell, (list, tuple)) and len(cell) in (4, 5):
+        parts = ([PAPER_METHOD] if len(cell) == 4 else []) + list(cell)
     else:
-        raise ValueError(f"equilibrium file has no readable cell (dataset, arch, epochs, sparsity): {cell!r}")
-    dataset, arch, epochs, pct = parts
-    return {"dataset": str(dataset), "arch": str(arch), "epochs": int(str(epochs).lstrip("e")),
+        raise ValueError(f"equilibrium file has no readable cell (method, dataset, arch, epochs, sparsity): {cell!r}")
+    method, dataset, arch, epochs, pct = parts
+    return {"method": str(method), "dataset": str(dataset), "arch": str(arch), "epochs": int(str(epochs).lstrip("e")),
             "target_sparsity": sparsity_key(float(str(pct).lstrip("s")) / 100.0)}
 
 
@@ -226,8 +248,8 @@ def _realised_densities(models: pd.DataFrame | None, cell: Mapping[str, Any], st
     """Mean realised density per layer over the cell's models of the given starts."""
     if models is None or models.empty or n_layers(models, "sparsity_l") < n:
         return None
-    m = models
-    sel = ((m["dataset"] == cell["dataset"]) & (m["arch"] == cell["arch"])
+    m = with_method(models)
+    sel = ((m["method"] == cell["method"]) & (m["dataset"] == cell["dataset"]) & (m["arch"] == cell["arch"])
            & (m["epochs"] == cell["epochs"]) & (m["target_sparsity"].map(sparsity_key) == cell["target_sparsity"])
            & m["start"].isin(starts))
     if not sel.any():
@@ -280,8 +302,11 @@ def equilibrium_table(equilibria: Iterable[Mapping[str, Any]], models: pd.DataFr
         row["paper_over_bound"] = row["paper"] / paper_bound if paper_bound > 0 else np.nan
         rows.append(row)
     out = pd.DataFrame(rows)
-    return in_paper_order(out.sort_values(["dataset", "arch", "epochs", "target_sparsity"], kind="stable",
-                                          ignore_index=True)) if len(out) else out
+    if not len(out):
+        return out
+    out = out.sort_values(["dataset", "arch", "epochs", "target_sparsity"], kind="stable", ignore_index=True)
+    out = out.iloc[np.argsort(out["method"].map(method_rank).to_numpy(), kind="stable")]
+    return in_paper_order(out.reset_index(drop=True))
 
 
 def paper_bound_ratios() -> pd.DataFrame:
@@ -297,23 +322,25 @@ def _pct_label(s: float) -> str:
 
 
 def table4(eq: pd.DataFrame) -> pd.DataFrame:
-    """Table 4's layout: one row per dataset (and our architecture, epochs), one column group per
-    sparsity: ours (mean reading), ours per layer ('1.62 / 1.70'), the paper's. The paper's
-    datasets and sparsities are always present; cells we did not run are empty."""
+    """Table 4's layout: one row per dataset, method (and our architecture, epochs), one column
+    group per sparsity: ours (mean reading), ours per layer ('1.62 / 1.70'), the paper's (RigL's:
+    beside every method, so SET reads against it too). The paper's datasets and sparsities are
+    always present; cells we did not run are empty."""
+    eq = with_method(eq)
     sparsities = sorted({*PAPER_SPARSITIES, *(eq["target_sparsity"].map(sparsity_key) if len(eq) else [])})
-    ours_rows = (eq[["dataset", "arch", "epochs"]].drop_duplicates().itertuples(index=False)
+    ours_rows = (eq[["dataset", "method", "arch", "epochs"]].drop_duplicates().itertuples(index=False)
                  if len(eq) else [])
-    keys = [(r.dataset, r.arch, int(r.epochs)) for r in ours_rows]
-    keys += [(d, "", np.nan) for d in pub.TABLE4 if d not in {k[0] for k in keys}]
+    keys = [(r.dataset, r.method, r.arch, int(r.epochs)) for r in ours_rows]
+    keys += [(d, PAPER_METHOD, "", np.nan) for d in pub.TABLE4 if d not in {k[0] for k in keys}]
     order = {d: i for i, d in enumerate(pub.TABLE4)}
-    keys.sort(key=lambda k: (order.get(k[0], len(order)), k[0], k[1]))
+    keys.sort(key=lambda k: (order.get(k[0], len(order)), k[0], k[2], method_rank(k[1])))
     n = n_layers(eq, "ccv_l")
     rows = []
-    for dataset, arch, epochs in keys:
-        row: dict[str, Any] = {"dataset": dataset, "arch": arch, "epochs": epochs}
+    for dataset, method, arch, epochs in keys:
+        row: dict[str, Any] = {"dataset": dataset, "method": method, "arch": arch, "epochs": epochs}
         for s in sparsities:
-            hit = eq[(eq["dataset"] == dataset) & (eq["arch"] == arch) & (eq["epochs"] == epochs)
-                     & (eq["target_sparsity"].map(sparsity_key) == s)] if arch else eq.iloc[0:0]
+            hit = eq[(eq["dataset"] == dataset) & (eq["method"] == method) & (eq["arch"] == arch)
+                     & (eq["epochs"] == epochs) & (eq["target_sparsity"].map(sparsity_key) == s)] if arch else eq.iloc[0:0]
             lab = _pct_label(s)
             if len(hit):
                 r = hit.iloc[0]
@@ -332,11 +359,11 @@ def table4(eq: pd.DataFrame) -> pd.DataFrame:
 
 # ---- RigL gaps (§3.3) --------------------------------------------------------------------------------
 
-def _paper_gap(dataset: str, sparsity: float, a: str, b: str) -> dict[str, Any]:
-    """The paper's numbers for a − b in this cell, where §3.3 gives any (90% only)."""
+def _paper_gap(method: str, dataset: str, sparsity: float, a: str, b: str) -> dict[str, Any]:
+    """The paper's numbers for a − b in this cell, where §3.3 gives any (RigL, 90% only)."""
     out: dict[str, Any] = dict(paper_diff=np.nan, paper_p=np.nan, paper_d=np.nan, paper_n=np.nan,
                                paper_mean_a=np.nan, paper_mean_b=np.nan, source="")
-    if sparsity_key(sparsity) != 0.9 or b != BASELINE:
+    if method != PAPER_METHOD or sparsity_key(sparsity) != 0.9 or b != BASELINE:
         return out
     gap = pub.RIGL_GAPS.get(dataset)
     if gap and a in (EQUIL, PAPER_START):
@@ -365,7 +392,7 @@ def _gap_row(cell: Mapping[str, Any], a: str, b: str, seeds_label: str, ga: pd.D
             "sd_b": float(xb.std(ddof=1)) if len(xb) > 1 else np.nan,
             "diff": ma - mb, "t": t, "p": p,
             "d_ddof0": cohens_d(xa, xb, ddof=0), "d_ddof1": cohens_d(xa, xb, ddof=1),
-            **_paper_gap(cell["dataset"], cell["target_sparsity"], a, b)}
+            **_paper_gap(cell["method"], cell["dataset"], cell["target_sparsity"], a, b)}
 
 
 GAP_COLUMNS = [*CELL_KEYS, "a", "b", "seeds", "n_a", "n_b", "n_diverged_a", "n_diverged_b", "mean_a",
@@ -384,6 +411,7 @@ def gaps(models: pd.DataFrame, baseline: str = BASELINE) -> pd.DataFrame:
     rows = []
     if models.empty:
         return pd.DataFrame(columns=GAP_COLUMNS)
+    models = with_method(models)
     for key, g in models.groupby(CELL_KEYS, sort=True):
         cell = dict(zip(CELL_KEYS, key))
         seeds = {s: set(gs["seed"]) for s, gs in g.groupby("start")}
@@ -416,6 +444,7 @@ def crossover_epoch(curves: pd.DataFrame, a: str = EQUIL, b: str = BASELINE) -> 
     rows = []
     if curves.empty:
         return pd.DataFrame(columns=CROSSOVER_COLUMNS)
+    curves = with_method(curves)
     done = curves[~diverged_mask(curves)]
     paper = pub.RIGL_CROSSOVER_EPOCH
     for key, g in done.groupby(CELL_KEYS, sort=True):

@@ -18,7 +18,7 @@ import torch
 from psn.masks.starts import start_masks
 from psn.model.mlp import BatchedMLP, stack_masks
 from psn.training.engine import TrainState, make_optimizer, train_step
-from psn.training.rigl import CosineSchedule, RigL, RigLSettings
+from psn.training import CosineSchedule, DSTSettings, RigL
 
 SIZES = [784, 1024, 1024, 10]
 BATCH = 128
@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     x = torch.rand(8192, SIZES[0], generator=gen)
     y = torch.randint(0, SIZES[-1], (8192,), generator=gen)
     plain, dynamic = _state(args.k, seeds), _state(args.k, seeds)
-    rigl = RigL(RigLSettings(schedule=CosineSchedule(update_every=args.every)))
+    rigl = RigL(DSTSettings(schedule=CosineSchedule(update_every=args.every)))
     # warm-up: one block each (the first RigL block also records the start)
     _block(plain, x, y, args.every, None, gen)
     _block(dynamic, x, y, args.every, rigl, gen)

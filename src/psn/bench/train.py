@@ -50,14 +50,14 @@ def static_runs(config_path: str = "config.yaml") -> list[tuple]:
     return _runs_by_shape(train_jobs(load(config_path)).values(), "")
 
 
-def rigl_runs(config_path: str = "config.yaml") -> list[tuple]:
-    """The RigL runs the pipeline trains for ``config_path``, from its own plan, in the same
-    form as ``static_runs`` (a RigL step costs a static one; its updates add a few percent:
-    ``python -m psn.bench rigl``)."""
+def dst_runs(config_path: str = "config.yaml") -> list[tuple]:
+    """The dynamic sparse training runs (RigL, SET) the pipeline trains for ``config_path``, from
+    its own plan, in the same form as ``static_runs`` (such a step costs a static one; the
+    updates add a few percent: ``python -m psn.bench rigl``)."""
     from psn.config import load
-    from psn.workflow.rigl_plan import rigl_jobs
+    from psn.workflow.dst_plan import dst_jobs
 
-    return _runs_by_shape(rigl_jobs(load(config_path)).values(), "RigL ")
+    return _runs_by_shape(dst_jobs(load(config_path)).values(), "DST ")
 
 
 def _median_time(fn: Callable[[], None], repeats: int) -> float:
@@ -194,9 +194,9 @@ def main(argv: list[str] | None = None) -> None:
 
     rate = fl / per_k[k_ref]  # effective engine FLOP/s, used to scale to the other shapes
     total_runs = total_steps = total_flops = 0.0
-    print(f"paper estimate (static and RigL runs from {args.config}'s plan; "
+    print(f"paper estimate (static and dynamic (RigL, SET) runs from {args.config}'s plan; "
           "model-steps = runs x epochs x ceil(N/B)):")
-    for label, sizes, batch, n_train, epochs, runs in static_runs(args.config) + rigl_runs(args.config):
+    for label, sizes, batch, n_train, epochs, runs in static_runs(args.config) + dst_runs(args.config):
         steps = runs * epochs * -(-n_train // batch)
         flops = steps * flops_per_model_step(sizes, batch)
         total_runs, total_steps, total_flops = total_runs + runs, total_steps + steps, total_flops + flops

@@ -1,6 +1,21 @@
-"""The batched training engine (K masked MLPs per process) and its checkpoints."""
+"""The batched training engine (K masked MLPs per process), its checkpoints, and dynamic sparse
+training on it: the drop-and-grow updater (``psn.training.dst``) and its methods, RigL
+(``psn.training.rigl``) and SET (``psn.training.set``), registered by name."""
 
+from psn.training import rigl as _rigl  # noqa: F401  (registers "rigl")
+from psn.training import set as _set  # noqa: F401  (registers "set")
 from psn.training.checkpoint import load_checkpoint, save_checkpoint
+from psn.training.dst import (
+    METHODS,
+    SCHEDULES,
+    ConstantSchedule,
+    CosineSchedule,
+    DropAndGrow,
+    DSTSettings,
+    EpochSchedule,
+    make_method,
+    register_method,
+)
 from psn.training.engine import (
     ADAM_BETAS,
     ADAM_EPS,
@@ -14,9 +29,13 @@ from psn.training.engine import (
     train_group,
     train_step,
 )
+from psn.training.rigl import RigL
+from psn.training.set import SET
 
 __all__ = [
-    "ADAM_BETAS", "ADAM_EPS", "LR", "PRECISIONS", "TrainState", "epoch_order", "evaluate",
-    "load_checkpoint", "measure_gradient_ratio", "pick_device", "save_checkpoint", "train_group",
-    "train_step",
+    "ADAM_BETAS", "ADAM_EPS", "LR", "METHODS", "PRECISIONS", "SCHEDULES", "SET", "ConstantSchedule",
+    "CosineSchedule", "DSTSettings",
+    "DropAndGrow", "EpochSchedule", "RigL", "TrainState", "epoch_order", "evaluate",
+    "load_checkpoint", "make_method", "measure_gradient_ratio", "pick_device", "register_method",
+    "save_checkpoint", "train_group", "train_step",
 ]

@@ -4,7 +4,7 @@ and an estimate of its time, from the paper's own plan (``config.yaml``) and a F
 The time is the plan's matmul FLOPs (:func:`psn.model.mlp.flops_per_model_step` x model-steps)
 over the rate, so it scales with what the experiment trains; the rate is the engine's measured
 throughput (``python -m psn.bench train`` prints it, and ``config.yaml``'s ``report`` section
-holds it). RigL's updates add a few percent (``python -m psn.bench rigl``), not counted here.
+holds it). a dynamic method's updates add a few percent (``python -m psn.bench rigl``), not counted here.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 
 from psn.model.mlp import flops_per_model_step
 from psn.workflow.plan import experiment_members, train_jobs
-from psn.workflow.rigl_plan import rigl_jobs
+from psn.workflow.dst_plan import PAPER_METHOD, dst_jobs
 
 
 def _flops(jobs: Iterable) -> float:
@@ -36,12 +36,12 @@ def experiment_flops(paper_cfg: Mapping) -> dict[tuple[str, str], float]:
             job = jobs[key]
             part = _flops([job]) * len(seeds) / len(job.seeds)
             out[(experiment, job.dataset)] = out.get((experiment, job.dataset), 0.0) + part
-    for job in rigl_jobs(paper_cfg).values():
+    for job in (j for j in dst_jobs(paper_cfg).values() if j.method == PAPER_METHOD):
         out[("rigl", job.dataset)] = out.get(("rigl", job.dataset), 0.0) + _flops([job])
     return out
 
 
-TARGETS = {"rigl": "rigl", "masks": "masks"}
+TARGETS = {"rigl": "dst", "masks": "masks"}
 
 
 def commands(paper_cfg: Mapping, gflops: float) -> dict[tuple[str, str], tuple[str, float]]:

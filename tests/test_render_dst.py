@@ -1,5 +1,5 @@
-"""psn.render.rigl and scripts/rigl_tables.py + render_rigl.py: every output, byte-identical
-twice, the paper's numbers beside ours, placeholders without runs."""
+"""psn.render.dst and scripts/dst_tables.py + render_dst.py: every output, byte-identical
+twice, the paper's numbers beside ours, a method column, placeholders without runs."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ import pytest
 from test_render_static import read_all
 
 from psn.analysis import rigl as ar
-from psn.render import rigl as rr
+from psn.analysis.fanin import fanin_tables
+from psn.render import dst as rr
 from test_analysis_rigl import cell_runs, equilibrium, make_run
 
 
@@ -25,14 +26,16 @@ def runs_two_cells() -> list[dict]:
     """Fashion-MNIST at 80% and 90%, three epochs; LN (equil.) starts below ERK and overtakes."""
     curves = {"erk": ([0.70, 0.75, 0.80], [0.71, 0.76, 0.81]), "ln-equil": ([0.65, 0.78, 0.83], [0.66, 0.77, 0.84]),
               "static": ([0.69, 0.74, 0.79], [0.70, 0.73, 0.78])}
-    return [make_run(start, {seed + 1: [v + shift for v in c] for seed, c in enumerate(pair)}, sparsity=s)
+    return [make_run(start, {seed + 1: [v + shift for v in c] for seed, c in enumerate(pair)}, sparsity=s,
+                     ccv_target=1.5 if start == "ln-equil" else None)
             for s, shift in ((0.8, 0.02), (0.9, 0.0)) for start, pair in curves.items()]
 
 
 def tables(runs, eqs) -> dict[str, pd.DataFrame]:
     m = ar.models_table(runs)
+    fanin, counts = fanin_tables(runs)
     return {"models": m, "curves": ar.curves_table(runs), "trajectories": ar.trajectories_table(runs),
-            "equilibrium": ar.equilibrium_table(eqs, m)}
+            "equilibrium": ar.equilibrium_table(eqs, m), "fanin": fanin, "fanin_counts": counts}
 
 
 def test_start_labels_and_styles():
@@ -55,7 +58,7 @@ def test_render_all_complete_and_deterministic(tmp_path):
     for k, data in fa.items():
         assert data.startswith(b"\x89PNG" if k.endswith("_png") else b"%PDF" if k.endswith("_pdf") else b""), k
     text = {k: v.decode() for k, v in fa.items() if k.endswith(("_csv", "_md"))}
-    assert "| 2.00 (2.52) |" in text["table4_md"] and "| 1.10 (1.68) |" in text["table4_md"]
+    assert "| RigL | 784-64-64-10 | 3 | 1.10 (1.68) | 2.00 (2.52) |" in text["table4_md"]
     assert "1.50 / 2.50" in text["table4_md"]
     gaps = pd.read_csv(a["gaps_csv"])
     assert len(gaps) == 4 and set(gaps["a"]) == {"ln-equil", "static"}
@@ -108,7 +111,7 @@ def test_scripts_tables_then_render(tmp_path, repo):
     csvs = {name: str(tmp_path / f"{name}.csv") for name in rr.TABLES}
     snake = SimpleNamespace(input=SimpleNamespace(runs=paths, equilibria=[str(eqp)]),
                             output=SimpleNamespace(**csvs), log=[str(tmp_path / "tables.log")])
-    runpy.run_path(str(repo / "scripts" / "rigl_tables.py"), init_globals={"snakemake": snake})
+    runpy.run_path(str(repo / "scripts" / "dst_tables.py"), init_globals={"snakemake": snake})
     models = pd.read_csv(csvs["models"])
     assert len(models) == 12 and models["final_acc"].max() == pytest.approx(86.0)
     eq = pd.read_csv(csvs["equilibrium"])
@@ -118,6 +121,6 @@ def test_scripts_tables_then_render(tmp_path, repo):
                             output=SimpleNamespace(items=lambda: out.items()),
                             params=SimpleNamespace(confirmation={"enabled": False}),
                             log=[str(tmp_path / "render.log")])
-    runpy.run_path(str(repo / "scripts" / "render_rigl.py"), init_globals={"snakemake": snake})
+    runpy.run_path(str(repo / "scripts" / "render_dst.py"), init_globals={"snakemake": snake})
     assert "| 2.00 (2.52) |" in open(out["table4_md"]).read()
     assert "models: 12 rows" in (tmp_path / "render.log").read_text()

@@ -1,14 +1,15 @@
-"""Workflow glue: the equilibrium fan-in CCV of one (dataset, sparsity) cell from its RigL runs."""
+"""Workflow glue: the equilibrium fan-in CCV of one method in one (dataset, sparsity) cell, from its
+equilibrium starts' runs."""
 
 from psn.analysis.equilibrium import equilibrium
 from psn.analysis.runs import load_results
 from psn.provenance import atomic_write_json
 from psn.workflow.runtime import job_log, rebuilt_by
 
-with job_log(snakemake.log[0], "rigl_equilibrium") as log:  # noqa: F821
+with job_log(snakemake.log[0], "dst_equilibrium") as log:  # noqa: F821
     runs = []
     for path in snakemake.input:  # noqa: F821
-        with rebuilt_by("train_rigl", path):
+        with rebuilt_by("train_dst", path):
             runs.append(load_results(path))
     eq = equilibrium(runs, reading=snakemake.params.reading,  # noqa: F821
                      tolerance=snakemake.params.tolerance)  # noqa: F821

@@ -1,6 +1,9 @@
-"""Figure 3, the RigL training curves and CCV trajectories, and Table 4, the RigL gaps and the
-starts table, from the tables ``scripts/rigl_tables.py`` writes (models, curves, trajectories,
-equilibrium; see ``psn.analysis.rigl``).
+"""The dynamic sparse training stage's figures and tables, from the tables
+``scripts/dst_tables.py`` writes (models, curves, trajectories, equilibrium, fan-in; see
+``psn.analysis.rigl`` and ``psn.analysis.fanin``): Figure 3 and the training curves (RigL's, as
+the paper's), the CCV trajectories and Table 4 (every method), the gaps to ERK (every method, the
+paper's beside RigL's), the starts table (RigL's), and the fan-in distributions
+(``psn.render.fanin``).
 
 Figure 3 and the curves compare starts over the seeds every start of a cell has (the
 confirmation's extra seeds enter the gaps table only). Error bars are the sd over seeds (ddof=1).
@@ -23,12 +26,14 @@ from psn.analysis import rigl as ar  # noqa: E402
 from psn.analysis.columns import sparsity_key  # noqa: E402
 from psn.analysis.published import RIGL_CROSSOVER_EPOCH, RIGL_FOREST  # noqa: E402
 from psn.analysis.stats import diverged_mask, summarise  # noqa: E402
+from psn.masks.starts import Start  # noqa: E402
 from psn.render.io import Path, save_figure, to_markdown, write_csv, write_text  # noqa: E402
 from psn.render.static import DATASET_LABELS, placeholder_figure  # noqa: E402
 
 OUTPUTS = ("fig3_png", "fig3_pdf", "curves_png", "curves_pdf", "trajectories_png", "trajectories_pdf",
-           "table4_csv", "table4_md", "gaps_csv", "gaps_md", "erk_forest_csv", "erk_forest_md")
-TABLES = ("models", "curves", "trajectories", "equilibrium")
+           "fanin_ccdf_png", "fanin_ccdf_pdf", "table4_csv", "table4_md", "gaps_csv", "gaps_md",
+           "erk_forest_csv", "erk_forest_md", "fanin_csv", "fanin_md")
+TABLES = ("models", "curves", "trajectories", "equilibrium", "fanin", "fanin_counts")
 NO_RUNS = "no RigL runs"
 MIN_WIDTH = 7.5  # inches: room for the title and the shared legend of a one-panel figure
 
@@ -36,17 +41,15 @@ MIN_WIDTH = 7.5  # inches: room for the title and the shared legend of a one-pan
 # ---- names and styles ---------------------------------------------------------------------------
 
 def start_label(start: str) -> str:
-    """'ln-equil' -> 'LN (equil.)', 'ln-equil+0.5' -> 'LN (equil. +0.5)', 'lognormal-ccv2.5' -> 'LN (CCV 2.5)'."""
-    fixed = {"erk": "ERK", "uniform": "Uniform", "static": "Static random", ar.PAPER_START: "LN (paper CCV)",
-             ar.EQUIL: "LN (equil.)", "lognormal": "Lognormal"}
-    if start in fixed:
-        return fixed[start]
-    if start.startswith(ar.EQUIL):
-        off = start[len(ar.EQUIL):]
-        return f"LN (equil. {off.replace('-', '−')})"
-    if start.startswith("lognormal-ccv"):
-        return f"LN (CCV {start.split('ccv', 1)[1]})"
-    return start
+    """A start's label (``Start.label``: 'ln-equil' -> 'LN (equil.)'); a bare mask kind as itself."""
+    try:
+        return Start.parse(start).label
+    except ValueError:
+        return {"lognormal": "Lognormal"}.get(start, start)
+
+
+def method_label(method: str) -> str:
+    return {"rigl": "RigL", "set": "SET"}.get(method, method)
 
 
 def start_style(start: str) -> dict:
@@ -127,6 +130,7 @@ def render_fig3(models: pd.DataFrame | None, png: Path | None, pdf: Path | None)
     epochs); categorical sparsity axis, so one sparsity works too; static dashed gray; the
     paper's Forest Cover ERK and static accuracies (§3.3, 90%) as crosses."""
     title = "Figure 3: RigL accuracy vs sparsity by start"
+    models = ar.of_method(models, ar.PAPER_METHOD)
     if not _present(models):
         return placeholder_figure(png, pdf, title, NO_RUNS)
     m = ar.common_seeds(models)
@@ -174,6 +178,7 @@ def render_curves(curves: pd.DataFrame | None, png: Path | None, pdf: Path | Non
     first epoch from which LN (equil.) stays ≥ ERK is marked, and the paper's epochs 10–12
     shaded where the run is that long."""
     title = "RigL training curves"
+    curves = ar.of_method(curves, ar.PAPER_METHOD)
     if not _present(curves):
         return placeholder_figure(png, pdf, title, NO_RUNS)
     c = ar.common_seeds(curves)
@@ -245,7 +250,8 @@ def render_trajectories(traj: pd.DataFrame | None, eq: pd.DataFrame | None, png:
     """Fan-in CCV vs optimizer step t per start (mean over seeds), one panel per cell and hidden
     layer, with the layer's equilibrium (black dashed), the paper's Table 4 value (gray
     dotted), ½·T_end (where convergence is judged) and T_end (the last update)."""
-    title = "RigL fan-in CCV trajectories"
+    title = "Fan-in CCV trajectories"
+    traj, eq = ar.with_method(traj), ar.with_method(eq)
     if not _present(traj):
         return placeholder_figure(png, pdf, title, NO_RUNS)
     cells = ar.ordered_cells(traj)
@@ -257,12 +263,14 @@ def render_trajectories(traj: pd.DataFrame | None, eq: pd.DataFrame | None, png:
         fig, axes = plt.subplots(len(cells), n_layer, figsize=(max(3.6 * n_layer, MIN_WIDTH), 2.8 * len(cells)),
                                  squeeze=False)
         for r, cell in enumerate(cells):
-            sel = ((mean["dataset"] == cell.dataset) & (mean["arch"] == cell.arch) & (mean["epochs"] == cell.epochs)
+            sel = ((mean["method"] == cell.method) & (mean["dataset"] == cell.dataset) & (mean["arch"] == cell.arch)
+                   & (mean["epochs"] == cell.epochs)
                    & (mean["target_sparsity"].map(sparsity_key) == sparsity_key(cell.target_sparsity)))
             g = mean[sel]
             e = None
             if _present(eq):
-                hit = eq[(eq["dataset"] == cell.dataset) & (eq["arch"] == cell.arch) & (eq["epochs"] == cell.epochs)
+                hit = eq[(eq["method"] == cell.method) & (eq["dataset"] == cell.dataset) & (eq["arch"] == cell.arch)
+                         & (eq["epochs"] == cell.epochs)
                          & (eq["target_sparsity"].map(sparsity_key) == sparsity_key(cell.target_sparsity))]
                 e = hit.iloc[0] if len(hit) else None
             layers = sorted(g["layer"].unique())
@@ -285,7 +293,8 @@ def render_trajectories(traj: pd.DataFrame | None, eq: pd.DataFrame | None, png:
                 if np.isfinite(t_end):
                     ax.axvline(0.5 * t_end, color="0.6", lw=0.7, ls="-.")
                     ax.axvline(t_end, color="0.3", lw=0.7, ls="-.")
-                ax.set_title(f"{cell_title(cell.dataset, cell.arch, cell.epochs, cell.target_sparsity)}, "
+                ax.set_title(f"{method_label(cell.method)}, "
+                             f"{cell_title(cell.dataset, cell.arch, cell.epochs, cell.target_sparsity)}, "
                              f"layer {layer + 1}", fontsize=7.5)
                 ax.set_xlabel("optimizer step t")
                 ax.set_ylabel("fan-in CCV")
@@ -300,15 +309,17 @@ def render_trajectories(traj: pd.DataFrame | None, eq: pd.DataFrame | None, png:
 # ---- Table 4 -----------------------------------------------------------------------------------------
 
 def table4_markdown(eq: pd.DataFrame) -> str:
+    eq = ar.with_method(eq)
     wide = ar.table4(eq)
     sparsities = [c[len("paper "):] for c in wide.columns if c.startswith("paper ")]
-    head = pd.DataFrame({"Dataset": [dataset_label(d) for d in wide["dataset"]], "arch": wide["arch"],
+    head = pd.DataFrame({"Dataset": [dataset_label(d) for d in wide["dataset"]],
+                         "method": [method_label(m) for m in wide["method"]], "arch": wide["arch"],
                          "epochs": [_fmt(e) for e in wide["epochs"]]})
     mean_t, layer_t = head.copy(), head.copy()
     for s in sparsities:
         mean_t[s] = [f"{_fmt(o) or '–'} ({_fmt(p)})" for o, p in zip(wide[f"ours {s}"], wide[f"paper {s}"])]
         layer_t[s] = [o or "–" for o in wide[f"ours per layer {s}"]]
-    out = ["Table 4: equilibrium fan-in CCV reached by RigL; ours (paper). Ours is the mean over "
+    out = ["Table 4: equilibrium fan-in CCV reached by each method; ours (paper's RigL). Ours is the mean over "
            "hidden layers of each layer's final CCV, averaged over seeds and then over the "
            "equilibrium starts; the paper does not say whether it prints that mean or one layer "
            "(per layer below).\n", to_markdown(mean_t), "\nPer hidden layer (layer 1 / layer 2 ...):\n",
@@ -320,7 +331,8 @@ def table4_markdown(eq: pd.DataFrame) -> str:
             return [" / ".join(_fmt(v, spec) for v in ar.layer_values(r, prefix, n)) for _, r in eq.iterrows()]
 
         detail = pd.DataFrame({
-            "Dataset": [dataset_label(d) for d in eq["dataset"]], "arch": eq["arch"],
+            "Dataset": [dataset_label(d) for d in eq["dataset"]],
+            "method": [method_label(m) for m in eq["method"]], "arch": eq["arch"],
             "epochs": eq["epochs"].astype(int), "sparsity": [f"{100 * s:g}%" for s in eq["target_sparsity"]],
             "starts": eq["starts"], "seeds": eq["n_seeds"],
             "per layer": per_layer("ccv_l"),
@@ -355,7 +367,8 @@ def gaps_markdown(table: pd.DataFrame, cross: pd.DataFrame, confirmation: Mappin
         return f"_RigL gaps: {NO_RUNS} with an ERK start._\n"
     t = table
     out = pd.DataFrame({
-        "Dataset": [dataset_label(d) for d in t["dataset"]], "arch": t["arch"], "epochs": t["epochs"],
+        "Dataset": [dataset_label(d) for d in t["dataset"]], "method": [method_label(m) for m in t["method"]],
+        "arch": t["arch"], "epochs": t["epochs"],
         "sparsity": [f"{100 * s:g}%" for s in t["target_sparsity"]],
         "start": [start_label(a) for a in t["a"]], "seeds": t["seeds"],
         "n": [f"{a}/{b}" for a, b in zip(t["n_a"], t["n_b"])],
@@ -374,7 +387,7 @@ def gaps_markdown(table: pd.DataFrame, cross: pd.DataFrame, confirmation: Mappin
     if confirmation and confirmation.get("enabled", True):
         conf = (f" The confirmation ({dataset_label(confirmation['dataset'])}, "
                 f"{100 * confirmation['sparsity']:g}%, {len(confirmation['seeds'])} seeds) is the 'pair' rows.")
-    text = ["RigL gaps (§3.3): each start − ERK in final test accuracy (percentage points), mean ± sd "
+    text = ["Gaps to ERK (§3.3), per method: each start − ERK in final test accuracy (percentage points), mean ± sd "
             "(ddof 1) over seeds, Welch's t-test. Cohen's d divides by the pooled SD over n_a + n_b "
             "(ddof 0, what the paper's d = 1.07 at t ≈ 2.27 on 10 + 10 seeds fits) or n_a + n_b − 2 "
             "(ddof 1). 'common': the seeds every start of the cell has (Figure 3's); 'pair': every "
@@ -450,6 +463,7 @@ def starts_markdown(table: pd.DataFrame) -> str:
 
 
 def render_starts(models: pd.DataFrame | None, csv: Path | None, md: Path | None) -> pd.DataFrame:
+    models = ar.of_method(models, ar.PAPER_METHOD)
     table = ar.starts_table(models if _present(models) else None)
     if csv is not None:
         write_csv(table, csv)
@@ -462,7 +476,7 @@ def render_starts(models: pd.DataFrame | None, csv: Path | None, md: Path | None
 
 def render_all(tables: Mapping[str, pd.DataFrame | None], outputs: Mapping[str, Path],
                confirmation: Mapping | None = None) -> None:
-    """Every RigL figure and table named in ``outputs`` (keys from :data:`OUTPUTS`; missing keys
+    """Every figure and table of the stage named in ``outputs`` (keys from :data:`OUTPUTS`; missing keys
     are skipped) from ``tables`` (keys from :data:`TABLES`, any may be absent)."""
     unknown = set(outputs) - set(OUTPUTS)
     if unknown:
@@ -470,6 +484,8 @@ def render_all(tables: Mapping[str, pd.DataFrame | None], outputs: Mapping[str, 
     bad = set(tables) - set(TABLES)
     if bad:
         raise KeyError(f"unknown tables {sorted(bad)}; expected some of {TABLES}")
+    from psn.render.fanin import render_fanin_ccdf, render_fanin_table  # it draws with this module's styles
+
     o = dict(outputs)
     models, curves = tables.get("models"), tables.get("curves")
     if {"fig3_png", "fig3_pdf"} & o.keys():
@@ -485,3 +501,7 @@ def render_all(tables: Mapping[str, pd.DataFrame | None], outputs: Mapping[str, 
         render_gaps(models, curves, o.get("gaps_csv"), o.get("gaps_md"), confirmation)
     if {"erk_forest_csv", "erk_forest_md"} & o.keys():
         render_starts(models, o.get("erk_forest_csv"), o.get("erk_forest_md"))
+    if {"fanin_ccdf_png", "fanin_ccdf_pdf"} & o.keys():
+        render_fanin_ccdf(tables.get("fanin_counts"), o.get("fanin_ccdf_png"), o.get("fanin_ccdf_pdf"))
+    if {"fanin_csv", "fanin_md"} & o.keys():
+        render_fanin_table(tables.get("fanin"), o.get("fanin_csv"), o.get("fanin_md"))
