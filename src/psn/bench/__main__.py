@@ -1,4 +1,5 @@
-"""``python -m psn.bench <name> [args]``: run one benchmark (``masks``, ``train``, ``rigl``).
+"""``python -m psn.bench <name> [args]``: run one benchmark (``masks``, ``train``, ``rigl``,
+``gpu``: the GPU check).
 A benchmark is a module ``psn.bench.<name>`` with ``main(argv)``."""
 
 from __future__ import annotations
@@ -6,7 +7,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("masks", "train", "rigl")
+BENCHMARKS = ("masks", "train", "rigl", "gpu")
 
 
 def main(argv: list[str] | None = None) -> int:
