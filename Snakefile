@@ -4,6 +4,7 @@
 # See README.md for targets, presets and the SLURM profile.
 
 import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from psn.data import DATASETS
 from psn.masks.starts import Start
 from psn.training.dst import METHODS
 from psn.workflow import dst_plan, plan
+from psn.workflow.runtime import SNAKEMAKE_ARGS_ENV
 
 # Snakemake's own reader reports a YAML syntax error with neither the file nor the line.
 try:
@@ -39,17 +41,30 @@ configfile: str(Path(workflow.basedir) / "config.yaml")
 
 
 try:
-    config.update(psn.config.validate(config))
+    config.update(psn.config.validate(config, warn=lambda msg: sys.stderr.write(f"{msg}\n")))
 except psn.config.ConfigError as exc:
     sys.stderr.write(f"{exc}\n")
     sys.exit(1)
 
 RESULTS = config["results_dir"]
+RAW = config["data"]["raw_dir"]
+PREPARED = config["data"]["prepared_dir"]
 if not Path(os.path.abspath(RESULTS)).is_relative_to(Path.cwd()):
     sys.stderr.write(f"results_dir is outside the working directory: results go to "
                      f"{os.path.abspath(RESULTS)}\n")
-RAW = config["data"]["raw_dir"]
-PREPARED = config["data"]["prepared_dir"]
+elif Path.cwd().resolve() != Path(workflow.basedir).resolve():
+    sys.stderr.write(f"the working directory is not the workflow's ({workflow.basedir}): results go to "
+                     f"{os.path.abspath(RESULTS)}, data to "
+                     f"{os.path.commonpath([os.path.abspath(RAW), os.path.abspath(PREPARED)])}\n")
+
+# A job whose input fails verification names the command that rebuilds it, as the user runs
+# this workflow: its Snakefile when not the working directory's, and the --configfile files.
+REBUILD_ARGS = [] if Path("Snakefile").resolve() == Path(workflow.main_snakefile).resolve() else [
+    "-s", os.path.abspath(workflow.main_snakefile)]
+if workflow.overwrite_configfiles:
+    REBUILD_ARGS += ["--configfile", *(os.path.relpath(f) if Path(os.path.abspath(f)).is_relative_to(Path.cwd())
+                                       else str(f) for f in workflow.overwrite_configfiles)]
+os.environ.update({SNAKEMAKE_ARGS_ENV: shlex.join(REBUILD_ARGS)})
 
 
 wildcard_constraints:

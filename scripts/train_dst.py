@@ -3,13 +3,14 @@ and write results."""
 
 from pathlib import Path
 
-from psn.analysis.equilibrium import lognormal_target
-from psn.analysis.runs import load_results, strip_timings
-from psn.config import import_plugins
+from psn.analysis.equilibrium import lognormal_target, read_equilibrium
+from psn.analysis.runs import strip_timings
+from psn.config import SCHEDULE_KEYS, import_plugins
 from psn.data import load_prepared
 from psn.masks.starts import Start, group_start_masks
 from psn.provenance import atomic_write_json, environment, file_sha256
-from psn.training import SCHEDULES, DSTSettings, make_method, train_group
+from psn.training import DSTSettings, make_method, train_group
+from psn.training.dst import make_schedule
 from psn.workflow.dst_plan import PAPER_METHOD
 from psn.workflow.runtime import job_log, rebuilt_by
 
@@ -23,7 +24,7 @@ with job_log(snakemake.log[0], "train_dst") as log:  # noqa: F821
     ccv = start.ccv
     if start.needs_equilibrium:  # ln-equil±x: the target is read now, from its file
         with rebuilt_by("dst_equilibrium", snakemake.input.equilibrium):  # noqa: F821
-            eq = load_results(snakemake.input.equilibrium)  # noqa: F821
+            eq = read_equilibrium(snakemake.input.equilibrium, widths=job["layer_sizes"][1:-1])  # noqa: F821
         ccv = lognormal_target(eq, job["ccv_offset"])
     elif start.paper:
         ccv = job["paper_ccv"]
@@ -37,12 +38,8 @@ with job_log(snakemake.log[0], "train_dst") as log:  # noqa: F821
     # a checkpoint resumes only if these match too
     inputs = {name: file_sha256(path) for name, path in snakemake.input.items()}  # noqa: F821
     masks = [group_start_masks(job, seed, ccv) for seed in job["seeds"]]
-    schedule = SCHEDULES[added.get("schedule", "cosine")]
-    sched_args = dict(drop_fraction=r["drop_fraction"])
-    if schedule is not SCHEDULES["epoch"]:
-        sched_args.update(update_every=r["update_every"], end_fraction=r["end_fraction"],
-                          update_at_zero=r["update_at_zero"])
-    settings = DSTSettings(schedule=schedule(**sched_args), ties=r["tie_break"],
+    schedule = make_schedule(added.get("schedule", "cosine"), **{k: r[k] for k in SCHEDULE_KEYS})
+    settings = DSTSettings(schedule=schedule, ties=r["tie_break"],
                            grow=r["grow_score"] if method == PAPER_METHOD else None,
                            grow_from=added.get("grow_from", "not_kept"))
     callback = None if start.kind == "static" else make_method(method, settings)

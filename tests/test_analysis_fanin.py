@@ -109,3 +109,18 @@ def test_the_report_judges_only_rigl_against_table4():
                                                   "arch": "784-64-64-10", "epochs": "1", "sparsity": "90"})], models)
     ours = measure(Results(static={}, dst_models=models, dst_curves=ar.curves_table(runs), dst_equilibrium=eq))
     assert not [k for k in ours if k.startswith(("table4_", "rigl_"))]
+
+
+def test_the_report_paragraph_says_what_set_did_beside_rigl():
+    from psn.render.fanin import heavy_tail_markdown
+
+    def start_fan_in(job, res):
+        return [np.full(64, 8), np.full(64, 6)]
+
+    per_model, _ = fanin_tables(runs_both_methods(), start_fan_in)
+    md = heavy_tail_markdown(per_model)
+    set_line = next(line for line in md.splitlines() if line.strip().startswith("- SET:"))
+    rigl_line = next(line for line in md.splitlines() if line.strip().startswith("- RigL:"))
+    assert "from ERK" in set_line and "(a heavier tail)" in rigl_line
+    assert md.index("- SET:") < md.index("- RigL:")
+    assert heavy_tail_markdown(per_model[per_model["method"] == "rigl"]) == ""  # no SET, no paragraph

@@ -330,7 +330,9 @@ def test_results_dir_outside_the_working_directory_is_announced(tmp_path):
     assert f"results go to {elsewhere}" in proc.stderr
     cfg = write_config(work / "c.yaml", "presets/tiny.yaml")
     proc = snakemake(work, "-n", "--cores", "1", "--configfile", cfg)
-    assert proc.returncode == 0 and "results go to" not in proc.stderr
+    assert proc.returncode == 0 and "results_dir is outside" not in proc.stderr
+    # the working directory is not the workflow's (-s from elsewhere): said too
+    assert f"results go to {work / 'results' / 'tiny'}" in proc.stderr
 
 
 # ---------------------------------------------------------------------------------------------
@@ -380,9 +382,10 @@ def test_workflow_survives_stale_broken_checkpoints_and_names_a_corrupt_mask(tmp
     proc = snakemake(work, target.relative_to(work), "--cores", "2", "--configfile", cfg)
     assert proc.returncode != 0
     errors = [line for line in log.read_text().splitlines() if " ERROR " in line]
-    remedy = f"rebuild it: snakemake {mask.relative_to(work)} --forcerun make_masks"
+    remedy = (f"rebuild it: snakemake {mask.relative_to(work)} --forcerun make_masks -s {REPO / 'Snakefile'} "
+              "--configfile c.yaml")
     assert len(errors) == 1 and str(mask.relative_to(work)) in errors[0] and errors[0].endswith(remedy)
-    proc = snakemake(work, *remedy.split()[3:], "--cores", "1", "--configfile", cfg)
+    proc = snakemake(work, "--cores", "1", *remedy.split()[3:], cwd=work)  # as printed, from the workdir
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert mask.read_bytes() == good
 

@@ -8,7 +8,9 @@ which datasets an experiment may name.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator, Mapping
+import math
+import warnings
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +23,16 @@ STATIC_EXPERIMENTS = ("mnist_sweep", "multipeak", "cross_dataset", "fashion_98",
                       "readings")
 
 
+# the dst section's keys that make its schedule (with dst.schedule, its name)
+SCHEDULE_KEYS = ("drop_fraction", "update_every", "end_fraction", "update_at_zero")
+
+
 class ConfigError(ValueError):
     """A configuration that cannot run; the message is one line naming the key."""
+
+
+class ConfigWarning(UserWarning):
+    """A configuration that runs but cannot give what it asks for; one line naming the key."""
 
 
 def load_schema(path: str | Path = SCHEMA_PATH) -> dict:
@@ -53,11 +63,18 @@ def load(path: str | Path, schema_path: str | Path = SCHEMA_PATH) -> dict:
     return validate(raw if raw is not None else {}, load_schema(schema_path))
 
 
-def validate(config: Mapping[str, Any], schema: dict | None = None) -> dict:
+def _warn(message: str) -> None:
+    warnings.warn(message, ConfigWarning, stacklevel=3)
+
+
+def validate(config: Mapping[str, Any], schema: dict | None = None, *,
+             warn: Callable[[str], None] | None = None) -> dict:
     """Validate ``config`` against the schema and the cross-field rules.
 
     Returns a new dict with schema defaults filled in. Raises ``ConfigError`` with a single
-    line naming the offending key and what it allows.
+    line naming the offending key and what it allows. A value that runs but cannot give what
+    it asks for (a dynamic run with no mask update) is one line to ``warn`` (default: a
+    ``ConfigWarning``).
     """
     schema = load_schema() if schema is None else schema
     cfg = copy.deepcopy(dict(config))
@@ -69,6 +86,7 @@ def validate(config: Mapping[str, Any], schema: dict | None = None) -> dict:
     if error is not None:
         raise ConfigError(_one_line(error))
     _check_cross_fields(cfg)
+    _check_dst_updates(cfg, warn or _warn)
     return cfg
 
 
@@ -129,6 +147,13 @@ def _check_cross_fields(cfg: dict) -> None:
                 f"of {dataset} ({key}); allowed: f_min <= {n_in}"
             )
         limit = s_max(n_in, f_min)
+        if sparsity > limit and key.startswith("dst."):
+            raise ConfigError(
+                f"config: {key} = {sparsity} exceeds S_max = 1 - f_min/n_in = {limit:.5f} "
+                f"for {dataset} (masked layer {layer}: n_in = {n_in}, f_min = {f_min}); rejected even "
+                f"under masks.above_smax: clamp, which would clamp the dynamic starts (ERK, uniform, "
+                f"lognormal, static) to different budgets; allowed: sparsity <= {limit:.5f}"
+            )
         if sparsity > limit and not clamp:
             raise ConfigError(
                 f"config: {key} = {sparsity} exceeds S_max = 1 - f_min/n_in = {limit:.5f} "
@@ -189,6 +214,32 @@ def _check_dst(cfg: dict) -> None:
         if other[0] != key:
             raise ConfigError(f"config: {key} = {value!r} and {other[0]} = {other[1]!r} would share "
                               f"the start {start.name!r}")
+
+
+def _check_dst_updates(cfg: dict, warn: Callable[[str], None]) -> None:
+    """A dynamic run whose schedule gives no mask update (``update_every`` beyond its steps) is
+    a static run: its final fan-in is its start's, and no equilibrium can be measured from it."""
+    dst = cfg.get("dst")
+    if not dst or not dst.get("enabled", True):
+        return
+    from psn.data import DATASETS
+    from psn.training.dst import count_updates, make_schedule
+
+    schedule = make_schedule(dst["schedule"], **{k: dst[k] for k in SCHEDULE_KEYS})
+    for dataset in dst["datasets"]:
+        if dataset not in DATASETS or dataset not in cfg["datasets"]:
+            continue
+        per_epoch = math.ceil(DATASETS[dataset].n_train / cfg["datasets"][dataset]["batch_size"])
+        epochs = epochs_for(dst["epochs"], dataset)
+        if count_updates(schedule, per_epoch * epochs, per_epoch) == 0:
+            if dst["schedule"] != "epoch":
+                what = (f"dst.update_every = {dst['update_every']} leaves no update within "
+                        f"dst.end_fraction = {dst['end_fraction']} of")
+            else:
+                what = f"dst.schedule = {dst['schedule']!r} updates after whole epochs, and none ends before"
+            warn(f"config: warning: {what} the {per_epoch * epochs} optimizer steps of {dataset}'s dynamic runs "
+                 f"({epochs} epochs of {per_epoch}): no mask will change, and no equilibrium (Table 4) can be "
+                 "measured there")
 
 
 def _check_confirmation(cfg: dict) -> None:

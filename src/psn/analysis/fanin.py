@@ -95,7 +95,8 @@ def fanin_summary(per_model: pd.DataFrame) -> pd.DataFrame:
     if per_model.empty:
         return per_model
     keys = [*CELL_KEYS, "start", "layer"]
-    wide = per_model.pivot_table(index=keys, columns="when", values=list(SHAPE), aggfunc="mean")
+    present = [stat for stat in SHAPE if stat in per_model]  # a table from before a statistic joined
+    wide = per_model.pivot_table(index=keys, columns="when", values=present, aggfunc="mean")
     n = per_model[per_model["when"] == "final"].groupby(keys)["seed"].nunique().rename("n")
     out = pd.DataFrame(index=wide.index)
     for stat in SHAPE:

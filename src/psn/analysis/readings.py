@@ -8,6 +8,8 @@ the default's, so every reading is compared on the same four conditions.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -72,6 +74,11 @@ def readings_table(models: pd.DataFrame, dataset: str = "fashion_mnist") -> pd.D
                 row[f"{label} sd"] = float(vals.std(ddof=1)) if len(vals) > 1 else np.nan
                 row[f"{label} n"] = len(vals)
                 row[f"{label} own"] = label in set(own["label"]) or reading == DEFAULT
+            if "Dense" in labels and not row["Dense n"]:
+                warnings.warn(f"readings: {reading} has no finished dense model ({acc} accuracy; every one "
+                              "diverged or none ran): its row is left out, having no sparse − dense gap",
+                              stacklevel=2)
+                continue
             # the seeds behind the reading's own cells (fewer where a seed batch left it out)
             row["n"] = min((row[f"{label} n"] for label in labels if row[f"{label} own"]), default=0)
             diffs = [row[label] - paper[label] for label in labels if np.isfinite(row[label])]

@@ -11,19 +11,22 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from psn.analysis import published as pub
-from psn.analysis.columns import DENSE_CONDITION, sparsity_key
+from psn.analysis.columns import DENSE_CONDITION, RANDOM_CONDITION, sparsity_key, with_sparsity_key
 from psn.analysis.comparisons import comparisons
 from psn.analysis.rigl import PAPER_METHOD, crossover_epoch, gaps, of_method
 from psn.analysis.static import STATIC_COMPARISONS, forest_grid, gradient_table, spreading_ablation
+from psn.analysis.stats import finished
 from psn.analysis.tables import table5, table6
+from psn.masks.profiles import PAPER_PROFILES
+from psn.provenance import ArtifactError
 
 REPRODUCED, DIFFERS, OTHER_SETTINGS, NOT_RUN = "reproduced", "differs", "other settings", "not run"
 VERDICTS = (REPRODUCED, DIFFERS, OTHER_SETTINGS, NOT_RUN)
@@ -244,20 +247,84 @@ class Results:
     dst_models: pd.DataFrame | None = None
     dst_curves: pd.DataFrame | None = None
     dst_equilibrium: pd.DataFrame | None = None
+    dst_fanin: pd.DataFrame | None = None   # not judged: the report's paragraph on SET's fan-in
 
 
-def settings_of(models: pd.DataFrame, experiment: str, dataset: str) -> tuple[str, bool]:
+class Settings(NamedTuple):
+    """How a row's models were run: the text the report shows, whether that is the paper's
+    architecture, epochs and number of seeds, and the paper's seeds behind each of its numbers
+    (``n``): a row of ours with fewer, or an aggregate missing a member, is shown, not judged."""
+
+    text: str
+    at_paper: bool
+    n: int = 0
+
+
+# What the report needs of each table it reads: its columns, which of them must be numbers, and
+# the columns that name one row (one model per (run, seed); a duplicate would count twice)
+_CELL = ("method", "dataset", "arch", "epochs", "target_sparsity")
+TABLE_NEEDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "models": dict(columns=("run", "dataset", "arch", "epochs", "condition", "profile", "spread", "target_sparsity",
+                            "seed", "final_acc", "best_acc", "diverged"),
+                   numbers=("epochs", "target_sparsity", "seed", "final_acc", "best_acc"),
+                   key=("dataset", "run", "seed")),
+    "dst_models": dict(columns=("run", "dataset", "arch", "epochs", "target_sparsity", "start", "seed", "final_acc",
+                                "diverged"),
+                       numbers=("epochs", "target_sparsity", "seed", "final_acc"), key=("run", "seed")),
+    "dst_curves": dict(columns=("dataset", "arch", "epochs", "target_sparsity", "start", "seed", "epoch", "test_acc"),
+                       numbers=("epochs", "target_sparsity", "seed", "epoch", "test_acc"),
+                       key=(*_CELL, "start", "seed", "epoch")),
+    "dst_equilibrium": dict(columns=("dataset", "arch", "epochs", "target_sparsity", "starts", "ccv_mean", "converged"),
+                            numbers=("epochs", "target_sparsity", "ccv_mean"), key=_CELL),
+    "dst_fanin": dict(columns=("dataset", "arch", "epochs", "target_sparsity", "start", "seed", "when", "layer", "ccv"),
+                      numbers=("epochs", "target_sparsity", "seed", "layer", "ccv"),
+                      key=(*_CELL, "start", "seed", "when", "layer")),
+    "table3": dict(columns=("f_min",), numbers=("f_min",), key=("f_min",)),
+    "mask_published": dict(columns=("quantity", "ours_ceil", "ours_floor"), numbers=(), key=("quantity",)),
+}
+
+
+def check_table(df: pd.DataFrame, kind: str, path: str) -> pd.DataFrame:
+    """``df`` (a table read from ``path``) if it has what the report reads of a ``kind`` table
+    (:data:`TABLE_NEEDS`): its columns, numbers where numbers belong, one row per key (a model
+    once per run and seed). Otherwise an ``ArtifactError`` naming the file, the row (its line
+    in the file) and the remedy."""
+    need = TABLE_NEEDS[kind]
+    remedy = "rerun the rule that makes it (snakemake <file> --forcerun <rule>)"
+    missing = [c for c in need["columns"] if c not in df]
+    if missing:
+        raise ArtifactError(f"{path} is damaged: no column {', '.join(repr(c) for c in missing)}; {remedy}")
+    for col in need["numbers"]:
+        values = pd.to_numeric(df[col], errors="coerce")
+        bad = df.index[values.isna() & df[col].notna() & (df[col].astype(str).str.strip().str.lower() != "nan")]
+        if len(bad):
+            i = bad[0]
+            raise ArtifactError(f"{path} row {i + 2}: {col} = {df.at[i, col]!r} is not a number; {remedy}")
+    key = [c for c in need["key"] if c in df]
+    dup = df.index[df.duplicated(subset=key, keep="first")]
+    if len(dup):
+        i = dup[0]
+        group = df.groupby(key, dropna=False, sort=False).ngroup()
+        first = group.index[group == group[i]][0]
+        what = ", ".join(f"{c} {df.at[i, c]}" for c in key)
+        raise ArtifactError(f"{path} row {i + 2}: a second row for ({what}), first at row {first + 2}; "
+                            f"each must appear once; {remedy}")
+    return df
+
+
+def settings_of(models: pd.DataFrame, experiment: str, dataset: str) -> Settings:
     """How ``models`` (one experiment's rows for ``dataset``) were run, and whether that is the
-    paper's architecture, epochs and at least its number of seeds."""
+    paper's architecture, epochs and at least its number of seeds (over the experiment: each
+    row is judged on its own seeds too, see :func:`_put`)."""
     archs = sorted(set(models["arch"].astype(str)))
     epochs = sorted({int(e) for e in models["epochs"]})
     seeds = models["seed"].nunique()
     text = f"{', '.join(archs)}; {'/'.join(map(str, epochs))} ep; {seeds} seeds"
     arch, ep, n = pub.PAPER_SETTINGS.get(experiment, {}).get(dataset, (None, None, None))
     if ep is None:
-        return text, False
+        return Settings(text, False)
     at_paper = (arch is None or archs == [arch]) and epochs == [ep] and seeds >= n
-    return text, at_paper
+    return Settings(text, at_paper, n)
 
 
 def _of(models: pd.DataFrame | None, dataset: str) -> pd.DataFrame | None:
@@ -267,10 +334,10 @@ def _of(models: pd.DataFrame | None, dataset: str) -> pd.DataFrame | None:
     return sub if len(sub) else None
 
 
-def _run(res: Results, experiment: str, dataset: str) -> tuple[pd.DataFrame | None, tuple[str, bool]]:
+def _run(res: Results, experiment: str, dataset: str) -> tuple[pd.DataFrame | None, Settings]:
     """One static experiment's models of ``dataset`` and the settings they were run at."""
     models = _of(res.static.get(experiment), dataset)
-    return models, (settings_of(models, experiment, dataset) if models is not None else ("", False))
+    return models, (settings_of(models, experiment, dataset) if models is not None else Settings("", False))
 
 
 def _num(v) -> float:
@@ -281,15 +348,119 @@ def _num(v) -> float:
     return v
 
 
-def _put(out: dict[str, Ours], cid: str, value, settings: tuple[str, bool], sd=math.nan, n=0, se=math.nan,
-         note="") -> None:
+def _put(out: dict[str, Ours], cid: str, value, settings: Settings, sd=math.nan, n=0, se=math.nan,
+         note="", *, seeds=None, diverged=0, need=None, missing: Iterable[str] = (),
+         thin: Iterable[str] = ()) -> None:
+    """Ours for claim ``cid``, judged on its own data: ``seeds``, the fewest finished seeds behind
+    it (``diverged`` of them diverged), against the paper's (``need``, else ``settings.n``);
+    ``missing``, the members of an aggregate it lacks; ``thin``, the members with fewer seeds than
+    the paper's. Any of them makes a row at the paper's settings "other settings", saying why."""
     value = _num(value)
     if np.isfinite(value):
-        out[cid] = Ours(value, _num(sd), int(n) if n == n else 0, _num(se), settings[0], settings[1], note)
+        at_paper, note = _judged(settings, note, seeds=seeds, diverged=diverged, need=need, missing=missing,
+                                 thin=thin)
+        out[cid] = Ours(value, _num(sd), int(n) if n == n else 0, _num(se), settings.text, at_paper, note)
+
+
+def _judged(settings: Settings, note: str = "", *, seeds=None, diverged=0, need=None,
+            missing: Iterable[str] = (), thin: Iterable[str] = ()) -> tuple[bool, str]:
+    """Whether a row is at the paper's settings on its own data (see :func:`_put`), and its note
+    with what keeps it from being judged."""
+    need = settings.n if need is None else need
+    if not settings.at_paper:
+        return False, note
+    seeds = None if seeds is None else int(_num(seeds)) if _num(seeds) == _num(seeds) else 0
+    why = [f"{seeds} of the paper's {need} seeds" + (f" ({int(diverged)} diverged)" if diverged else "")
+           ] if seeds is not None and seeds < need else []
+    missing, thin = list(missing), list(thin)
+    if missing:
+        why.append(f"missing {_listing(missing)}")
+    if thin:
+        why.append(f"fewer than the paper's {need} seeds in {_listing(thin)}")
+    if not why:
+        return True, note
+    return False, "; ".join(x for x in (note, "not judged: " + "; ".join(why)) if x)
+
+
+def _listing(names: Sequence[str], limit: int = 8) -> str:
+    """'a, b, c' or, past ``limit``, 'a, b, … (17 in all)'."""
+    names = list(names)
+    if len(names) <= limit:
+        return ", ".join(names)
+    return ", ".join(names[:limit]) + f", … ({len(names)} in all)"
+
+
+def _table6_members(cross: pd.DataFrame, dataset: str, keys: Iterable[tuple[str, float | None]],
+                    need: int) -> tuple[list[str], list[str]]:
+    """Of Table 6's rows ``keys`` ((profile, ccv) as :func:`psn.analysis.tables.table6_key`
+    names them) at 90% on ``dataset``: those with no finished model, and those with fewer
+    finished seeds than ``need`` (any spread of theirs)."""
+    long = table6(cross)
+    long = long[long["dataset"] == dataset]
+    missing, thin = [], []
+    for profile, ccv in keys:
+        rows = long[(long["profile"] == profile)
+                    & long["ccv"].map(lambda c: _num(c) != _num(c) if ccv is None else abs(_num(c) - ccv) < 1e-9)]
+        rows = rows[rows["n"] > 0]
+        label = _table6_label(profile, ccv)
+        if not len(rows):
+            missing.append(label)
+        elif (rows["n"] < need).any():
+            thin.append(label)
+    return missing, thin
+
+
+def _table6_label(profile: str, ccv: float | None) -> str:
+    known = {(p, c): label for label, p, c, _, _ in pub.TABLE6_ROWS}
+    if (profile, ccv) in known:
+        return known[(profile, ccv)]
+    family = {"powerlaw": "Power-law", "lognormal": "Lognormal"}.get(profile, profile)
+    return f"{family} ({ccv:.1f})" if ccv is not None else family
+
+
+# Table 6's rows, and Figure 2c's nine profiles: those and two power-law CVs (config.yaml's reading)
+TABLE6_SPARSE_KEYS = tuple((p, c) for _, p, c, _, _ in pub.TABLE6_ROWS if p != "dense")
+FIGURE2C_KEYS = TABLE6_SPARSE_KEYS + (("powerlaw", 1.0), ("powerlaw", 1.5))
+# §3.1: the multi-peak grid's 72 configurations (k × β)
+MULTIPEAK_CONFIGURATIONS = 72
+
+
+def _sweep_members(sweep: pd.DataFrame, need: int, up_to: float = 1.0) -> tuple[list[str], list[str]]:
+    """Of the MNIST sweep's members (§3.1: 8 profiles × 2 spreads and the random baseline at each
+    of Table 5's sparsities up to ``up_to``, and dense): those with no finished model, and those
+    with fewer finished seeds than ``need``."""
+    m = with_sparsity_key(finished(sweep))
+    missing, thin = [], []
+
+    def check(name: str, sel: pd.Series) -> None:
+        n = int(m.loc[sel, "seed"].nunique())
+        (missing if n == 0 else thin if n < need else []).append(name)
+
+    for s in sorted(pub.TABLE5_VALUES):
+        if s > up_to + 1e-9:
+            continue
+        at = m["_s"] == sparsity_key(s)
+        for profile in PAPER_PROFILES:
+            for spread in ("even", "random"):
+                check(f"{profile} {spread} {_pct(s)}%", at & (m["profile"] == profile) & (m["spread"] == spread))
+        check(f"random {_pct(s)}%", at & (m["condition"] == RANDOM_CONDITION))
+    check("dense", m["condition"] == DENSE_CONDITION)
+    return missing, thin
+
+
+def _multipeak_members(mp: pd.DataFrame, need: int) -> tuple[list[str], list[str]]:
+    """The multi-peak grid's configurations (β, k) lacking a finished model (counted against the
+    paper's 72) and those with fewer finished seeds than ``need``."""
+    m = finished(mp)
+    counts = m.groupby(["beta", "k"])["seed"].nunique() if len(m) else pd.Series(dtype=int)
+    short = MULTIPEAK_CONFIGURATIONS - len(counts)
+    missing = [f"{short} of the paper's {MULTIPEAK_CONFIGURATIONS} configurations"] if short > 0 else []
+    thin = [f"β = {b:g}, k = {k:g}" for (b, k), n in counts.items() if n < need]
+    return missing, thin
 
 
 def _measure_masks(res: Results, out: dict[str, Ours]) -> None:
-    exact = ("deterministic", True)
+    exact = Settings("deterministic", True)
     if res.table3 is not None and len(res.table3):
         t = res.table3.set_index("f_min")
         for n in pub.TABLE3:
@@ -299,8 +470,9 @@ def _measure_masks(res: Results, out: dict[str, Ours]) -> None:
                     _put(out, f"table3_n{n}_fmin{f}", t.loc[f, col], exact)
     if res.mask_published is not None and len(res.mask_published):
         other = "floor" if res.rounding == "ceil" else "ceil"
+        rounding = Settings(f"rounding {res.rounding}", True)
         for r in res.mask_published.to_dict("records"):
-            _put(out, f"mask_{_slug(r['quantity'])}", r[f"ours_{res.rounding}"], (f"rounding {res.rounding}", True),
+            _put(out, f"mask_{_slug(r['quantity'])}", r[f"ours_{res.rounding}"], rounding,
                  note=f"⌊·⌋ gives {_fmt(r['ours_floor'])}" if other == "floor" else f"⌈·⌉ gives {_fmt(r['ours_ceil'])}")
 
 
@@ -310,19 +482,21 @@ def _measure_table5(res: Results, out: dict[str, Ours]) -> None:
         return
     long = table5(sweep)
     for r in long.to_dict("records"):
+        own = dict(seeds=r["n"], diverged=r["n_diverged"])
         if r["column"] == "dense":
-            _put(out, "dense_mnist_5ep", r["mean"], settings, r["std"], r["n"])
+            _put(out, "dense_mnist_5ep", r["mean"], settings, r["std"], r["n"], **own)
         else:
-            _put(out, f"table5_{r['column']}_s{_pct(r['sparsity'])}", r["mean"], settings, r["std"], r["n"])
+            _put(out, f"table5_{r['column']}_s{_pct(r['sparsity'])}", r["mean"], settings, r["std"], r["n"], **own)
     sparse = sweep[(sweep["condition"] != DENSE_CONDITION)]
     gap = (sparse["best_acc"] - sparse["final_acc"]).dropna()
     if len(gap):
-        _put(out, "best_minus_final_mean", gap.mean(), settings, gap.std(ddof=1), len(gap))
-        _put(out, "best_minus_final_max", gap.max(), settings, n=len(gap))
+        missing, thin = _sweep_members(sweep, settings.n)
+        _put(out, "best_minus_final_mean", gap.mean(), settings, gap.std(ddof=1), len(gap), missing=missing, thin=thin)
+        _put(out, "best_minus_final_max", gap.max(), settings, n=len(gap), missing=missing, thin=thin)
     rnd = long[(long["column"] == "random") & (long["sparsity"].map(lambda s: s == s and sparsity_key(s) == 0.9))]
     if len(rnd):
         r = rnd.iloc[0]
-        _put(out, "random_mnist_5ep_s90", r["mean"], settings, r["std"], r["n"])
+        _put(out, "random_mnist_5ep_s90", r["mean"], settings, r["std"], r["n"], seeds=r["n"], diverged=r["n_diverged"])
 
 
 def _measure_table6(res: Results, out: dict[str, Ours]) -> None:
@@ -340,7 +514,8 @@ def _measure_table6(res: Results, out: dict[str, Ours]) -> None:
         for label in dict.fromkeys(rows["label"]):
             r = rows[rows["label"] == label].iloc[0]
             _put(out, f"table6_{_slug(label)}_{d}", r["mean"], settings, r["std"], r["n"],
-                 note="" if r["spread"] in ("random", "none") else f"{r['spread']} spreading")
+                 note="" if r["spread"] in ("random", "none") else f"{r['spread']} spreading",
+                 seeds=r["n"], diverged=r["n_diverged"])
         dense = rows[rows["profile"] == "dense"]
         sparse = rows[rows["profile"] != "dense"]
         if d == "forest_cover":
@@ -348,7 +523,11 @@ def _measure_table6(res: Results, out: dict[str, Ours]) -> None:
         if len(dense) and len(sparse):
             gap = (sparse["mean"] - float(dense["mean"].iloc[0])).abs()
             worst = sparse.loc[gap.idxmax(), "label"]
-            _put(out, f"within_dense_{d}", float(gap.max()), settings, note=f"largest: {worst}")
+            keys = [("dense", None), *(k for k in TABLE6_SPARSE_KEYS
+                                      if not (d == "forest_cover" and k == ("lognormal", 2.5)))]
+            missing, thin = _table6_members(sub, d, keys, settings.n)
+            _put(out, f"within_dense_{d}", float(gap.max()), settings, note=f"largest: {worst}",
+                 missing=missing, thin=thin)
 
 
 def _measure_fashion98(res: Results, out: dict[str, Ours]) -> None:
@@ -364,12 +543,12 @@ def _measure_fashion98(res: Results, out: dict[str, Ours]) -> None:
         if len(acc):
             accs[key] = acc
             _put(out, f"fashion98_{key}", acc.mean(), settings_of(m, "fashion_98", "fashion_mnist"),
-                 acc.std(ddof=1) if len(acc) > 1 else math.nan, len(acc))
+                 acc.std(ddof=1) if len(acc) > 1 else math.nan, len(acc), seeds=len(acc))
     if len(accs) == 2:
         a, b = accs["powerlaw"], accs["random"]
         se = math.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b)) if len(a) > 1 and len(b) > 1 else math.nan
         _put(out, "fashion98_gap", a.mean() - b.mean(), settings_of(pd.concat([pl, rnd]), "fashion_98", "fashion_mnist"),
-             n=min(len(a), len(b)), se=se)
+             n=min(len(a), len(b)), se=se, seeds=min(len(a), len(b)))
 
 
 def _summary(table: pd.DataFrame, comparison: str, test: str, dataset: str | None = None) -> pd.Series | None:
@@ -395,6 +574,7 @@ def _measure_comparisons(res: Results, out: dict[str, Ours]) -> None:
     sweep = _of(res.static.get("mnist_sweep"), "mnist")
     if sweep is not None:
         st = settings_of(sweep, "mnist_sweep", "mnist")
+        missing, thin = _sweep_members(sweep, st.n)
         for cid, comparison, test, col in [
                 ("inverse_vs_standard_mean_diff", "inverse_vs_standard", "mean diff (inverse − standard, matched configs)", "diff"),
                 ("inverse_vs_standard_p", "inverse_vs_standard", "paired t (config means)", "p"),
@@ -404,28 +584,39 @@ def _measure_comparisons(res: Results, out: dict[str, Ours]) -> None:
                 ("profiles_vs_random_min_p", "mnist_profile_vs_random", "min p", "p")]:
             r = _summary(table, comparison, test, "mnist" if comparison.startswith("mnist") else None)
             if r is not None:
-                _put(out, cid, r[col], st, n=r["n_a"])
+                _put(out, cid, r[col], st, n=r["n_a"], missing=missing, thin=thin)
         # Figure 2a: "all profiles cluster within 0.2% of each other up to 98% sparsity"
         r = _widest_spread(table, "mnist_variant_spread", "mnist", up_to=0.98)
         if r is not None:
+            up_to = _sweep_members(sweep, st.n, up_to=0.98)
             _put(out, "mnist_variant_spread", r["diff"], st, n=r["n_a"],
-                 note=f"widest at {100 * r['sparsity']:g}% up to 98%: {r['a']} highest, {r['b']} lowest")
+                 note=f"widest at {100 * r['sparsity']:g}% up to 98%: {r['a']} highest, {r['b']} lowest",
+                 missing=up_to[0], thin=up_to[1])
     for d in pub.TABLE6_DATASETS:
         sub = _of(res.static.get("cross_dataset"), d)
         if sub is None:
             continue
         st = settings_of(sub, "cross_dataset", d)
+        seven = _table6_members(sub, d, TABLE6_SPARSE_KEYS, st.n)
         r = _summary(table, "cross_dataset_vs_random", "min p", d)
         if r is not None:
-            _put(out, f"cross_min_p_{d}", r["p"], st, n=r["n_a"])
-        for cid, comparison in ((f"cross_spread_{d}", "cross_dataset_spread"),
-                                (f"cross_spread_nine_{d}", "cross_dataset_spread_all")):
+            _put(out, f"cross_min_p_{d}", r["p"], st, n=r["n_a"], missing=seven[0], thin=seven[1])
+        for cid, comparison, keys in ((f"cross_spread_{d}", "cross_dataset_spread", TABLE6_SPARSE_KEYS),
+                                      (f"cross_spread_nine_{d}", "cross_dataset_spread_all", FIGURE2C_KEYS)):
             r = _widest_spread(table, comparison, d)  # one sparsity, 90%
             if r is not None:
-                _put(out, cid, r["diff"], st, n=r["n_a"], note=f"{r['a']} highest, {r['b']} lowest")
+                missing, thin = _table6_members(sub, d, keys, st.n)
+                _put(out, cid, r["diff"], st, n=r["n_a"], note=f"{r['a']} highest, {r['b']} lowest",
+                     missing=missing, thin=thin)
     mp = _of(res.static.get("multipeak"), "mnist")
     if mp is not None:
         st = settings_of(mp, "multipeak", "mnist")
+        grid = _multipeak_members(mp, st.n)
+        k1 = finished(mp[(mp["k"].map(_num) == 1) & (mp["beta"].map(_num) == 1200)])
+        dense = finished(sweep[sweep["condition"] == DENSE_CONDITION]) if sweep is not None else k1.iloc[0:0]
+        single = {"acc_k1_beta1200": dict(seeds=k1["seed"].nunique()),
+                  "ccv_k1_beta1200": dict(seeds=k1["seed"].nunique()),
+                  "drop_k1_beta1200": dict(seeds=min(k1["seed"].nunique(), dense["seed"].nunique()))}
         for cid, test in [("total_range", "total range"), ("acc_min", "min config mean"),
                           ("acc_max", "max config mean"), ("range_beta12", "range β=12"),
                           ("range_beta50", "range β=50"), ("range_beta1200", "range β=1200"),
@@ -433,7 +624,8 @@ def _measure_comparisons(res: Results, out: dict[str, Ours]) -> None:
                           ("drop_k1_beta1200", "drop k=1 β=1200 vs dense (mnist_sweep)")]:
             r = _summary(table, "multipeak", test)
             if r is not None:
-                _put(out, f"multipeak_{cid}", r["diff"], st, n=r["n_a"])
+                own = single.get(cid, dict(missing=grid[0], thin=grid[1]))
+                _put(out, f"multipeak_{cid}", r["diff"], st, n=r["n_a"], **own)
 
 
 def _measure_gradients(res: Results, out: dict[str, Ours]) -> None:
@@ -443,6 +635,9 @@ def _measure_gradients(res: Results, out: dict[str, Ours]) -> None:
     table = gradient_table(sets, units=("configuration",))
     name = "all" if len(sets) > 1 else next(iter(sets))
     st = settings_of(pd.concat(sets.values()), "mnist_sweep", "mnist")
+    parts = [_sweep_members(sets["mnist_sweep"], st.n)] if "mnist_sweep" in sets else []
+    parts += [_multipeak_members(sets["multipeak"], st.n)] if "multipeak" in sets else []
+    members = dict(missing=[x for p in parts for x in p[0]], thin=[x for p in parts for x in p[1]])
     t = table[(table["set"] == name) & (table["when"] == "init") & (table["reading"] == "per_connection")]
     pr = t[t["kind"] == "pearson"]
     others = table[(table["kind"] == "pearson") & (table["set"] == name)]
@@ -452,13 +647,15 @@ def _measure_gradients(res: Results, out: dict[str, Ours]) -> None:
         se = (1 - r["r"] ** 2) / math.sqrt(n - 1) if n > 1 else math.nan
         alt = ", ".join(f"{o['reading']}/{o['when']} {o['r']:.2f}" for o in others.to_dict("records")
                         if (o["reading"], o["when"]) != ("per_connection", "init"))
-        _put(out, "gradient_r", r["r"], st, n=n, se=se, note=f"per connection, at init; other readings: {alt}")
+        _put(out, "gradient_r", r["r"], st, n=n, se=se, note=f"per connection, at init; other readings: {alt}",
+             **members)
     rr = t[t["kind"] == "ratio_range"]
     for group, cid, col in (("structured", "gradient_structured_range", "max"), ("random baseline", "gradient_random_ratio", "mean")):
         g = rr[rr["group"] == group]
         if len(g):
             r = g.iloc[0]
-            _put(out, cid, r[col], st, n=r["n"], note=f"configuration means {r['min']:.2f}–{r['max']:.2f}")
+            _put(out, cid, r[col], st, n=r["n"], note=f"configuration means {r['min']:.2f}–{r['max']:.2f}",
+                 **members)
 
 
 def _measure_ablation(res: Results, out: dict[str, Ours]) -> None:
@@ -466,15 +663,18 @@ def _measure_ablation(res: Results, out: dict[str, Ours]) -> None:
     if abl is None:
         return
     t = spreading_ablation(abl).set_index("label")
+    n = {label: int(t.loc[label, "n"]) if label in t.index else 0 for label in ("sequential", "even", "random")}
     if "sequential" in t.index:
-        _put(out, "ablation_sequential_minus_even", t.loc["sequential", "diff_vs_even"], st, n=t.loc["sequential", "n"])
+        _put(out, "ablation_sequential_minus_even", t.loc["sequential", "diff_vs_even"], st, n=t.loc["sequential", "n"],
+             seeds=min(n["sequential"], n["even"]))
         _put(out, "ablation_sequential_accuracy", t.loc["sequential", "final_acc_mean"], st,
-             t.loc["sequential", "final_acc_std"], t.loc["sequential", "n"])
+             t.loc["sequential", "final_acc_std"], t.loc["sequential", "n"], seeds=n["sequential"])
     if "even" in t.index:
         _put(out, "ablation_even_accuracy", t.loc["even", "final_acc_mean"], st, t.loc["even", "final_acc_std"],
-             t.loc["even", "n"])
+             t.loc["even", "n"], seeds=n["even"])
     if "random" in t.index and "even" in t.index:
-        _put(out, "ablation_even_vs_random_within", abs(t.loc["random", "diff_vs_even"]), st)
+        _put(out, "ablation_even_vs_random_within", abs(t.loc["random", "diff_vs_even"]), st,
+             seeds=min(n["random"], n["even"]))
 
 
 def _measure_forest_grid(res: Results, out: dict[str, Ours]) -> None:
@@ -485,16 +685,32 @@ def _measure_forest_grid(res: Results, out: dict[str, Ours]) -> None:
     sel = t[(t["width"] == 1024) & (t["depth"] == 3)]
     if len(sel):
         r = sel.iloc[0]
-        _put(out, "forest_grid_1024x3", r["final_acc_mean"], st, r["final_acc_std"], r["n"])
+        _put(out, "forest_grid_1024x3", r["final_acc_mean"], st, r["final_acc_std"], r["n"], seeds=r["n"],
+             diverged=r["n_diverged"])
     for r in t[t["depth"] == 3].to_dict("records"):
         if r["width"] == r["width"]:
-            _put(out, f"forest_grid_gain_w{int(r['width'])}", r["gain_vs_depth2"], st)
+            two = t[(t["depth"] == 2) & (t["width"] == r["width"]) & (t["dataset"] == r["dataset"])]["n"]
+            _put(out, f"forest_grid_gain_w{int(r['width'])}", r["gain_vs_depth2"], st,
+                 seeds=min(int(r["n"]), int(two.min()) if len(two) else 0))
 
 
-def _rigl_settings(models: pd.DataFrame, dataset: str, sparsity: float, starts: Iterable[str]) -> tuple[str, bool]:
-    m = models[(models["dataset"] == dataset) & (models["target_sparsity"].map(sparsity_key) == sparsity_key(sparsity))
-               & models["start"].isin(list(starts))]
-    return settings_of(m, "rigl", dataset) if len(m) else ("", False)
+def _rigl_models(models: pd.DataFrame, dataset: str, sparsity: float, starts: Iterable[str]) -> pd.DataFrame:
+    return models[(models["dataset"] == dataset) & (models["target_sparsity"].map(sparsity_key) == sparsity_key(sparsity))
+                  & models["start"].isin(list(starts))]
+
+
+def _rigl_settings(models: pd.DataFrame, dataset: str, sparsity: float, starts: Iterable[str]) -> Settings:
+    m = _rigl_models(models, dataset, sparsity, starts)
+    return settings_of(m, "rigl", dataset) if len(m) else Settings("", False)
+
+
+def _no_update(models: pd.DataFrame) -> bool:
+    """Whether some dynamic model of ``models`` had no mask update (``update_every`` beyond its
+    steps): its final fan-in is its start's, and no equilibrium."""
+    if "n_updates" not in models or "start" not in models:
+        return False
+    dynamic = models[models["start"] != "static"]
+    return bool(len(dynamic)) and bool((pd.to_numeric(dynamic["n_updates"], errors="coerce") == 0).any())
 
 
 def _measure_rigl(res: Results, out: dict[str, Ours]) -> None:
@@ -507,12 +723,20 @@ def _measure_rigl(res: Results, out: dict[str, Ours]) -> None:
         if pub.table4_ccv(c["dataset"], c["target_sparsity"]) is None:
             continue
         layers = [c[f"ccv_l{i}"] for i in range(sum(1 for k in c if re.fullmatch(r"ccv_l\d+", k)))]
-        st = _rigl_settings(models, c["dataset"], c["target_sparsity"], str(c["starts"]).split(", "))
+        starts = str(c["starts"]).split(", ")
+        st = _rigl_settings(models, c["dataset"], c["target_sparsity"], starts)
         note = (f"per layer {' / '.join(f'{v:.2f}' for v in layers)}; {c['over_bound_mean']:.2f} of the bound "
                 f"(paper {c['paper_over_bound']:.2f})")
         if not _truthy(c["converged"]):
             note += f"; the starts do not converge (spread {c['spread_half_max']:.2f} at ½·T_end)"
-        _put(out, f"table4_{c['dataset']}_s{_pct(c['target_sparsity'])}", c["ccv_mean"], st, note=note)
+        cid = f"table4_{c['dataset']}_s{_pct(c['target_sparsity'])}"
+        if _no_update(_rigl_models(models, c["dataset"], c["target_sparsity"], starts)):
+            # never an equilibrium: the mean of the starting CCVs, shown as that and not judged
+            out[cid] = Ours(_num(c["ccv_mean"]), settings=st.text, at_paper=False,
+                            note="no mask update ran (update_every beyond the run's steps): the starts' own "
+                                 "CCV, not an equilibrium")
+            continue
+        _put(out, cid, c["ccv_mean"], st, note=note, seeds=c.get("n_seeds"))
     g = gaps(models)
     for d in pub.RIGL_GAPS:
         rows = g[(g["dataset"] == d) & (g["target_sparsity"].map(sparsity_key) == 0.9) & (g["a"] == "ln-equil")]
@@ -520,14 +744,17 @@ def _measure_rigl(res: Results, out: dict[str, Ours]) -> None:
             continue
         r = rows.iloc[-1]  # the 'pair' rows (every seed the two share) come after 'common'
         st = _rigl_settings(models, d, 0.9, ["ln-equil", "erk"])
-        if r["n_a"] < pub.RIGL_GAPS[d].get("n", 0):
-            st = (st[0], False)  # fewer seeds than the paper's comparison (Fashion-MNIST: 10)
+        # the paper's seeds behind the comparison (Fashion-MNIST: 10), else its Table 4 cells'
+        own = dict(seeds=min(r["n_a"], r["n_b"]), diverged=r["n_diverged_a"] + r["n_diverged_b"],
+                   need=pub.RIGL_GAPS[d].get("n", st.n))
         se = math.sqrt(r["sd_a"] ** 2 / r["n_a"] + r["sd_b"] ** 2 / r["n_b"]) if r["n_a"] and r["n_b"] else math.nan
-        _put(out, f"rigl_gap_{d}", r["diff"], st, n=int(r["n_a"]), se=se, note=f"{r['seeds']} seeds, {r['n_a']} + {r['n_b']}")
-        _put(out, f"rigl_gap_p_{d}", r["p"], st, n=int(r["n_a"]))
+        _put(out, f"rigl_gap_{d}", r["diff"], st, n=int(r["n_a"]), se=se, note=f"{r['seeds']} seeds, {r['n_a']} + {r['n_b']}",
+             **own)
+        _put(out, f"rigl_gap_p_{d}", r["p"], st, n=int(r["n_a"]), **own)
         n1, n2, dd = r["n_a"], r["n_b"], r["d_ddof0"]
         se_d = math.sqrt((n1 + n2) / (n1 * n2) + dd ** 2 / (2 * (n1 + n2))) if n1 and n2 else math.nan
-        _put(out, f"rigl_gap_d_{d}", dd, st, n=int(n1), se=se_d, note=f"pooled SD ddof 0; ddof 1 gives {r['d_ddof1']:.2f}")
+        _put(out, f"rigl_gap_d_{d}", dd, st, n=int(n1), se=se_d, note=f"pooled SD ddof 0; ddof 1 gives {r['d_ddof1']:.2f}",
+             **own)
     curves = of_method(res.dst_curves, PAPER_METHOD)
     if curves is not None and len(curves):
         x = crossover_epoch(curves)
@@ -538,18 +765,19 @@ def _measure_rigl(res: Results, out: dict[str, Ours]) -> None:
             v = r["crossover_epoch"]
             note = (f"LN starts {'below' if _truthy(r['a_starts_below']) else 'above'} ERK "
                     f"({r['first_gap']:+.2f} at epoch 1, {r['final_gap']:+.2f} at the end)")
+            seeds = min(r["n_a"], r["n_b"])
             if v is None or v != v:
-                out["rigl_crossover_fashion_mnist"] = Ours(math.inf, settings=st[0], at_paper=st[1],
-                                                          note="LN never overtakes; " + note)
+                at_paper, note = _judged(st, "LN never overtakes; " + note, seeds=seeds)
+                out["rigl_crossover_fashion_mnist"] = Ours(math.inf, settings=st.text, at_paper=at_paper, note=note)
             else:
-                _put(out, "rigl_crossover_fashion_mnist", v, st, note=note)
+                _put(out, "rigl_crossover_fashion_mnist", v, st, note=note, seeds=seeds)
     for start in pub.RIGL_FOREST:
         m = models[(models["dataset"] == "forest_cover") & (models["target_sparsity"].map(sparsity_key) == 0.9)
                    & (models["start"] == start)]
         if len(m):
             acc = m["final_acc"].dropna()
             _put(out, f"rigl_forest_{start}", acc.mean(), settings_of(m, "rigl", "forest_cover"),
-                 acc.std(ddof=1) if len(acc) > 1 else math.nan, len(acc))
+                 acc.std(ddof=1) if len(acc) > 1 else math.nan, len(acc), seeds=len(acc))
 
 
 MEASURES: tuple[Callable[[Results, dict[str, Ours]], None], ...] = (
@@ -592,7 +820,7 @@ def tolerance(claim: Claim, ours: Ours | None) -> float:
 def verdict(claim: Claim, ours: Ours | None) -> str:
     if ours is None:
         return NOT_RUN
-    if not ours.at_paper:
+    if not ours.at_paper or ours.value != ours.value:  # NaN: a value that is no measurement
         return OTHER_SETTINGS
     v, tol = ours.value, tolerance(claim, ours)
     if claim.kind == "range":

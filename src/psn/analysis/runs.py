@@ -27,6 +27,9 @@ def load_results(path: str | Path) -> dict[str, Any]:
             return json.load(fh)
     except json.JSONDecodeError as exc:
         raise ArtifactError(f"{path} is damaged: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    except UnicodeDecodeError as exc:
+        raise ArtifactError(f"{path} is damaged: not UTF-8 text (byte {exc.object[exc.start]:#04x} at "
+                            f"offset {exc.start})") from None
 
 
 def _mean(values) -> float | None:

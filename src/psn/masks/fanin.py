@@ -90,6 +90,9 @@ def fan_in(
     """
     n_in, n_out, f_min = int(n_in), int(n_out), int(f_min)
     check_sparsity(n_in, sparsity, f_min, enforce_s_max=enforce_s_max)
+    for name, value in params.items():  # NaN or inf would give a degenerate mask, not an error
+        if isinstance(value, (int, float, np.number)) and not np.isfinite(value):
+            raise ValueError(f"{name}={value!r} must be a finite number")
     if n_out <= 0:
         raise ValueError(f"n_out must be positive, got {n_out}")
     if rounding not in ROUNDINGS:
@@ -113,9 +116,24 @@ def fan_in(
         raise ValueError(f"profile {profile!r} has non-positive mean on [0, 1)")
     x = fbar / p.mean() * p  # λ·P(i/m), λ = n(1-s)/mean(P)
     if profile == "uniform" or rounding == "exact":
-        return cumulative_round(np.clip(x, f_min, n_in))
-    r = np.ceil(x * (1 - _ROUND_EPS)) if rounding == "ceil" else np.floor(x * (1 + _ROUND_EPS))
-    return np.clip(r, f_min, n_in).astype(np.int64)  # Eq. 6, then clamp to [f_min, n]
+        f = cumulative_round(np.clip(x, f_min, n_in))
+    else:
+        r = np.ceil(x * (1 - _ROUND_EPS)) if rounding == "ceil" else np.floor(x * (1 + _ROUND_EPS))
+        f = np.clip(r, f_min, n_in).astype(np.int64)  # Eq. 6, then clamp to [f_min, n]
+    _warn_if_clamped(profile, f, x, n_in, sparsity)
+    return f
+
+
+def _warn_if_clamped(profile: str, f: np.ndarray, x: np.ndarray, n_in: int, sparsity: float) -> None:
+    """Say so when the clamp at n_in drops so many weights that the realised sparsity lies half
+    a point or more above the target (a profile too peaked for it, or a target near 0)."""
+    realised = 1.0 - float(f.sum()) / (n_in * len(f))
+    if (x > n_in).any() and realised - sparsity >= 0.005:
+        warnings.warn(
+            f"{profile} at sparsity={sparsity:g} realises sparsity {realised:.4f} for n_in={n_in}, "
+            f"n_out={len(f)}: neurons above n_in inputs are clamped to n_in",
+            stacklevel=3,
+        )
 
 
 def random_baseline_mask(

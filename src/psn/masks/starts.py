@@ -9,6 +9,7 @@ masked, the output layer is dense. Layer l of the model with seed s draws from
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -177,6 +178,8 @@ def start_masks(layer_sizes: Sequence[int], sparsity: float, start: str, *, seed
     targets = [float(ccv)] * len(hidden) if isinstance(ccv, (int, float)) else [float(c) for c in ccv]
     if len(targets) != len(hidden):
         raise ValueError(f"need one ccv per hidden layer ({len(hidden)}), got {len(targets)}")
+    if not all(math.isfinite(c) for c in targets):  # NaN fails c > 0 and would start from constant fan-in
+        raise ValueError(f"ccv={ccv!r} must be finite (a target <= 0 gives constant fan-in)")
     return [
         make_mask(n_in, n_out, sparsity, "lognormal", ccv=c, seed=layer_seed(seed, layer), **common)
         if c > 0 else

@@ -31,6 +31,10 @@ def stack_masks(
         masks = [None] * k
     if len(masks) != k:
         raise ValueError(f"got masks for {len(masks)} models, expected {k}")
+    for i, m in enumerate(masks):
+        if m is not None and len(m) != n_hidden:
+            raise ValueError(f"masks[{i}] holds {len(m)} layer mask(s) for the network's {n_hidden} hidden "
+                             f"layers (layer_sizes {list(layer_sizes)})")
     out: list[torch.Tensor | None] = []
     for layer in range(n_hidden):
         shape = (layer_sizes[layer + 1], layer_sizes[layer])

@@ -14,7 +14,7 @@ import seaborn as sns  # noqa: E402
 
 from psn.analysis import rigl as ar  # noqa: E402
 from psn.analysis.columns import sparsity_key  # noqa: E402
-from psn.analysis.fanin import ccdf, fanin_summary, heavy_tail_verdict  # noqa: E402
+from psn.analysis.fanin import CCV_STEP, TOP10_STEP, ccdf, fanin_summary, heavy_tail_verdict  # noqa: E402
 from psn.masks.starts import Start  # noqa: E402
 from psn.render.dst import (MIN_WIDTH, NO_RUNS, _finish, _fmt, _legend_below, _present, cell_title,  # noqa: E402
                             method_label, start_label, start_style)
@@ -122,3 +122,25 @@ def render_fanin_table(fanin: pd.DataFrame | None, csv: Path | None, md: Path | 
     if md is not None:
         write_text(md, fanin_markdown(summary))
     return summary
+
+
+def heavy_tail_markdown(fanin: pd.DataFrame | None) -> str:
+    """The report's paragraph on SET's claimed scale-free topology: per cell where SET ran, what
+    its fan-in did from each equilibrium start, and RigL's beside it ("" when SET did not run)."""
+    summary = fanin_summary(ar.with_method(fanin)) if _present(fanin) else pd.DataFrame()
+    if summary.empty or "set" not in set(summary["method"]):
+        return ""
+    lines = ["SET (Mocanu et al. 2018), the method RigL grew from, is said to evolve toward scale-free "
+             "topologies. Measured here per cell: the fan-in's CCV, the top 10% of neurons' share of the "
+             "connections and max/mean, at the start → at the end (mean over hidden layers and seeds); "
+             f"a tail counts as heavier when the CCV rises by at least {CCV_STEP} and the top-10% share by "
+             f"at least {100 * TOP10_STEP:g} points.\n"]
+    cells = summary[summary["method"] == "set"][["dataset", "arch", "epochs", "target_sparsity"]].drop_duplicates()
+    for c in cells.itertuples(index=False):
+        here = summary[(summary["dataset"] == c.dataset) & (summary["arch"] == c.arch)
+                       & (summary["epochs"] == c.epochs) & (summary["target_sparsity"] == c.target_sparsity)]
+        n = int(here.loc[here["method"] == "set", "n"].min())
+        lines.append(f"- {cell_title(c.dataset, c.arch, c.epochs, c.target_sparsity)}, {n} seeds:")
+        for method in sorted(here["method"].unique(), key=ar.method_rank, reverse=True):
+            lines.append(f"  - {heavy_tail_verdict(here, method, method_label, start_label)}")
+    return "\n".join(lines) + "\n"

@@ -106,14 +106,17 @@ READINGS_NOTE = ("EMNIST's epochs (§2.7's 20 against §3.2's 10) is a reading t
 
 def report_markdown(table: pd.DataFrame, *, title: str = "Reproduction report", preamble: str = "",
                     figures: Mapping[str, str] | None = None, environment: Mapping | None = None,
-                    readings: str = "") -> str:
-    """The report; ``readings`` is the readings experiment's table (Markdown), if it ran."""
+                    readings: str = "", dynamic: str = "") -> str:
+    """The report; ``readings`` is the readings experiment's table (Markdown), if it ran;
+    ``dynamic`` what the dynamic methods' fan-in did (Markdown), if they ran."""
     parts = [f"# {title}\n", preamble, "## Summary\n", counts_markdown(table), "## The rule\n", VERDICT_RULE + "\n"]
     for section, rows in table.groupby("section", sort=False):
         parts += [f"## {section}\n", section_markdown(rows)]
     parts += ["## The paper's open readings, by experiment\n",
               (readings or "_The readings experiment is not in this config "
                            "(`experiments.readings` in `config.yaml`)._\n") + "\n" + READINGS_NOTE]
+    if dynamic:
+        parts += ["## Dynamic methods: does SET's fan-in grow a heavy tail?\n", dynamic]
     parts += ["## Not run, or not at the paper's settings: what to launch\n",
               "Hours are the paper plan's matmul FLOPs over the engine's measured rate (`report.gflops`); "
               "a target trains every dataset of its experiment.\n", todo_markdown(table),

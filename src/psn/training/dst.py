@@ -145,6 +145,18 @@ class EpochSchedule:
 SCHEDULES = {"cosine": CosineSchedule, "constant": ConstantSchedule, "epoch": EpochSchedule}
 
 
+def make_schedule(name: str, *, drop_fraction: float, update_every: int = 100, end_fraction: float = 0.75,
+                  update_at_zero: bool = False) -> CosineSchedule | ConstantSchedule | EpochSchedule:
+    """The schedule ``name`` (``SCHEDULES``) from the config's settings; the epoch schedule takes
+    only the drop fraction."""
+    if name not in SCHEDULES:
+        raise ValueError(f"unknown schedule {name!r}; choose one of {sorted(SCHEDULES)}")
+    if SCHEDULES[name] is EpochSchedule:
+        return EpochSchedule(drop_fraction=drop_fraction)
+    return SCHEDULES[name](drop_fraction=drop_fraction, update_every=update_every, end_fraction=end_fraction,
+                           update_at_zero=update_at_zero)
+
+
 def count_updates(schedule: CosineSchedule | EpochSchedule, total_steps: int,
                   steps_per_epoch: int) -> int:
     """How many updates a run of ``total_steps`` engine steps gets: the callback's own walk of

@@ -307,6 +307,7 @@ def train_group(
     """
     if init not in INITS:
         raise ValueError(f"unknown init {init!r}; choose one of {INITS}")
+    _check_settings(layer_sizes, seeds, epochs, batch_size, lr)
     if threads is not None:
         torch.set_num_threads(int(threads))
     dev = pick_device(device)
@@ -320,6 +321,7 @@ def train_group(
         y_train = _as_tensor(data["y_train"], torch.long, dev)
         x_test = _as_tensor(data["x_test"], torch.float32, dev)
         y_test = _as_tensor(data["y_test"], torch.long, dev)
+        _check_data(x_train, y_train, x_test, y_test, layer_sizes)
         n = x_train.shape[0]
         steps_per_epoch = math.ceil(n / batch_size)  # last partial batch kept
 
@@ -394,6 +396,48 @@ def train_group(
                            seconds, dict(layer_sizes=layer_sizes, epochs=epochs, batch_size=batch_size,
                                          lr=lr, init=init, precision=precision, device=str(dev)))
     return (results, state) if return_state else results
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+
+
+def _check_settings(layer_sizes: Sequence[int], seeds: Sequence[int], epochs: int, batch_size: int,
+                    lr: float) -> None:
+    """Arguments that would train nothing or fail inside torch: a ValueError naming each."""
+    if len(seeds) == 0:
+        raise ValueError(f"seeds={list(seeds)!r} is empty: no model (K = 0) to train")
+    if len(layer_sizes) < 2 or not all(isinstance(n, (int, float, np.number)) and not isinstance(n, bool)
+                                       and math.isfinite(n) and n == int(n) and n >= 1 for n in layer_sizes):
+        raise ValueError(f"layer_sizes={list(layer_sizes)!r} must be two or more positive integers "
+                         "(inputs, hidden widths, classes)")
+    if not _is_int(epochs) or epochs < 1:
+        raise ValueError(f"epochs={epochs!r} must be an integer >= 1")
+    if not _is_int(batch_size) or batch_size < 1:
+        raise ValueError(f"batch_size={batch_size!r} must be an integer >= 1")
+    if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
+        raise ValueError(f"lr={lr!r} must be a finite number > 0")
+
+
+def _check_data(x_train: torch.Tensor, y_train: torch.Tensor, x_test: torch.Tensor, y_test: torch.Tensor,
+                layer_sizes: Sequence[int]) -> None:
+    """The data must fit the network: examples of ``layer_sizes[0]`` features, as many labels as
+    examples, each in [0, classes), and at least one example to train and one to test on."""
+    classes = layer_sizes[-1]
+    for split, x, y in (("train", x_train, y_train), ("test", x_test, y_test)):
+        if x.ndim != 2 or x.shape[1] != layer_sizes[0]:
+            raise ValueError(f"data['x_{split}'] has shape {tuple(x.shape)}; the network takes "
+                             f"(examples, {layer_sizes[0]}) (layer_sizes[0] = {layer_sizes[0]})")
+        if x.shape[0] == 0:
+            raise ValueError(f"data['x_{split}'] is empty: no example to {split} on")
+        if y.ndim != 1 or y.shape[0] != x.shape[0]:
+            raise ValueError(f"data['y_{split}'] has shape {tuple(y.shape)}; expected ({x.shape[0]},), "
+                             f"one label per example of x_{split}")
+        low, high = int(y.min()), int(y.max())
+        if low < 0 or high >= classes:
+            bad = low if low < 0 else high
+            raise ValueError(f"data['y_{split}'] holds label {bad}, outside [0, {classes}) "
+                             f"(layer_sizes[-1] = {classes} classes)")
 
 
 def _masks_sha256(masks: Sequence[torch.Tensor | None]) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -50,6 +51,18 @@ def job_log(path: str | Path | None, name: str) -> Iterator[logging.Logger]:
         logging.captureWarnings(False)
 
 
+# The Snakefile sets it for its jobs: the arguments that run this workflow as the user ran it
+# (its Snakefile when not the working directory's, the user's --configfile files)
+SNAKEMAKE_ARGS_ENV = "PSN_SNAKEMAKE_ARGS"
+
+
+def rebuild_command(rule: str, path: str | Path) -> str:
+    """The command that rebuilds ``path`` by ``rule``, with the workflow's own arguments
+    (:data:`SNAKEMAKE_ARGS_ENV`; ``--configfile`` last, as it takes every word after it)."""
+    args = os.environ.get(SNAKEMAKE_ARGS_ENV, "").strip()
+    return f"snakemake {path} --forcerun {rule}" + (f" {args}" if args else "")
+
+
 @contextlib.contextmanager
 def rebuilt_by(rule: str, path: str | Path) -> Iterator[None]:
     """Append to an ``ArtifactError`` raised inside (a cached file that fails verification) the
@@ -57,4 +70,4 @@ def rebuilt_by(rule: str, path: str | Path) -> Iterator[None]:
     try:
         yield
     except ArtifactError as exc:
-        raise ArtifactError(f"{exc}; rebuild it: snakemake {path} --forcerun {rule}") from None
+        raise ArtifactError(f"{exc}; rebuild it: {rebuild_command(rule, path)}") from None
