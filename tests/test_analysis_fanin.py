@@ -124,3 +124,15 @@ def test_the_report_paragraph_says_what_set_did_beside_rigl():
     assert "from ERK" in set_line and "(a heavier tail)" in rigl_line
     assert md.index("- SET:") < md.index("- RigL:")
     assert heavy_tail_markdown(per_model[per_model["method"] == "rigl"]) == ""  # no SET, no paragraph
+
+
+def test_table4_never_calls_a_cell_without_an_update_an_equilibrium():
+    runs = [make_run("erk", flat({1: 0.80}), records=1), make_run("uniform", flat({1: 0.81}), records=1)]
+    models = ar.models_table(runs)
+    assert (models["n_updates"] == 0).all()
+    eq = ar.equilibrium_table([equilibrium()], models)
+    t4 = ar.table4(eq).set_index(["dataset", "method"])
+    assert np.isnan(t4.loc[("fashion_mnist", "rigl"), "ours 90%"])
+    assert t4.loc[("fashion_mnist", "rigl"), "ours per layer 90%"] == "no update"
+    with_updates = ar.equilibrium_table([equilibrium()], ar.models_table([make_run("erk", flat({1: 0.8}))]))
+    assert ar.table4(with_updates).set_index(["dataset", "method"]).loc[("fashion_mnist", "rigl"), "ours 90%"] == 2.0

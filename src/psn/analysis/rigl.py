@@ -243,18 +243,24 @@ def equilibrium_cell(eq: Mapping[str, Any]) -> dict[str, Any]:
             "target_sparsity": sparsity_key(float(str(pct).lstrip("s")) / 100.0)}
 
 
-def _realised_densities(models: pd.DataFrame | None, cell: Mapping[str, Any], starts: Sequence[str],
-                        n: int) -> list[float] | None:
-    """Mean realised density per layer over the cell's models of the given starts."""
-    if models is None or models.empty or n_layers(models, "sparsity_l") < n:
-        return None
+def _cell_models(models: pd.DataFrame | None, cell: Mapping[str, Any], starts: Sequence[str]) -> pd.DataFrame:
+    """The cell's models of the given starts (none without ``models``)."""
+    if models is None or models.empty:
+        return pd.DataFrame()
     m = with_method(models)
     sel = ((m["method"] == cell["method"]) & (m["dataset"] == cell["dataset"]) & (m["arch"] == cell["arch"])
            & (m["epochs"] == cell["epochs"]) & (m["target_sparsity"].map(sparsity_key) == cell["target_sparsity"])
            & m["start"].isin(starts))
-    if not sel.any():
+    return m[sel]
+
+
+def _realised_densities(models: pd.DataFrame | None, cell: Mapping[str, Any], starts: Sequence[str],
+                        n: int) -> list[float] | None:
+    """Mean realised density per layer over the cell's models of the given starts."""
+    m = _cell_models(models, cell, starts)
+    if m.empty or n_layers(m, "sparsity_l") < n:
         return None
-    return [float(1.0 - m.loc[sel, f"sparsity_l{i}"].mean()) for i in range(n)]
+    return [float(1.0 - m[f"sparsity_l{i}"].mean()) for i in range(n)]
 
 
 def equilibrium_table(equilibria: Iterable[Mapping[str, Any]], models: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -286,6 +292,8 @@ def equilibrium_table(equilibria: Iterable[Mapping[str, Any]], models: pd.DataFr
         paper = pub.table4_ccv(cell["dataset"], cell["target_sparsity"])
         row["paper"] = np.nan if paper is None else paper
         row["ours_minus_paper"] = row["ccv_mean"] - row["paper"]
+        updates = _cell_models(models, cell, eq["starts"]).get("n_updates", pd.Series(dtype=float))
+        row["n_updates_min"] = float(updates.min()) if len(updates) else np.nan  # 0: no equilibrium
         dens = _realised_densities(models, cell, eq["starts"], n)
         row["density_source"] = "target" if dens is None else "realised"
         dens = dens or [1.0 - cell["target_sparsity"]] * n
@@ -342,7 +350,10 @@ def table4(eq: pd.DataFrame) -> pd.DataFrame:
             hit = eq[(eq["dataset"] == dataset) & (eq["method"] == method) & (eq["arch"] == arch)
                      & (eq["epochs"] == epochs) & (eq["target_sparsity"].map(sparsity_key) == s)] if arch else eq.iloc[0:0]
             lab = _pct_label(s)
-            if len(hit):
+            if len(hit) and hit.iloc[0].get("n_updates_min", np.nan) == 0:  # the starts' own CCV
+                row[f"ours {lab}"] = np.nan
+                row[f"ours per layer {lab}"] = "no update"
+            elif len(hit):
                 r = hit.iloc[0]
                 row[f"ours {lab}"] = float(r["ccv_mean"])
                 row[f"ours per layer {lab}"] = " / ".join(f"{v:.2f}" for v in layer_values(r, "ccv_l", n))
