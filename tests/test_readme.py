@@ -20,7 +20,7 @@ def _expected_prints(code):
             if line.startswith("print(") and "#" in line]
 
 
-@pytest.mark.parametrize("index", [0, 1, 2])
+@pytest.mark.parametrize("index", [0, 1, 2, 3])
 def test_python_examples_print_what_they_say(repo, index):
     code = _blocks(repo, "python")[index]
     out = io.StringIO()
