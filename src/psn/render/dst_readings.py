@@ -43,7 +43,8 @@ def readings_markdown(rows: pd.DataFrame) -> str:
         "seeds) per reading, cell and start, over the bound √(1/d − 1) at the target density, beside "
         "the paper's Table 4 value and its ratio; whether the starts meet (final spread within the "
         "tolerance); and the correlation of fan-in with the neuron's index (near −1 when growth falls "
-        "to top-k's order and fills the lowest rows). Rows named 'layer k alone' and 'per input "
+        "to top-k's order and fills the lowest rows; read it on the ERK rows, since a lognormal start's "
+        "fan-in follows the neuron's index by construction, Eq. 6). Rows named 'layer k alone' and 'per input "
         "(fan-out)' read the default runs' statistic otherwise, with no new training.\n",
         to_markdown(table), "", to_markdown(ranking), "", verdict, ""])
 
