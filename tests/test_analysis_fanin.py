@@ -123,6 +123,7 @@ def test_the_report_paragraph_says_what_set_did_beside_rigl():
     rigl_line = next(line for line in md.splitlines() if line.strip().startswith("- RigL:"))
     assert "from ERK" in set_line and "(a heavier tail)" in rigl_line
     assert md.index("- SET:") < md.index("- RigL:")
+    assert "**SET's fan-in does not move toward a heavy tail here**" in md
     assert heavy_tail_markdown(per_model[per_model["method"] == "rigl"]) == ""  # no SET, no paragraph
 
 

@@ -108,8 +108,8 @@ def fanin_summary(per_model: pd.DataFrame) -> pd.DataFrame:
 
 # a move toward a heavier tail is both of these at once (averaged over layers); the reverse of
 # both is a lighter tail; anything less is no change worth the name
-CCV_STEP = 0.05
-TOP10_STEP = 0.01
+CCV_STEP = 0.2
+TOP10_STEP = 0.05
 
 
 def tail_direction(ccv_change: float, top10_change: float) -> str:

@@ -14,7 +14,8 @@ import seaborn as sns  # noqa: E402
 
 from psn.analysis import rigl as ar  # noqa: E402
 from psn.analysis.columns import sparsity_key  # noqa: E402
-from psn.analysis.fanin import CCV_STEP, TOP10_STEP, ccdf, fanin_summary, heavy_tail_verdict  # noqa: E402
+from psn.analysis.fanin import (CCV_STEP, TOP10_STEP, ccdf, fanin_summary, heavy_tail_verdict,  # noqa: E402
+                                tail_direction)
 from psn.masks.starts import Start  # noqa: E402
 from psn.render.dst import (MIN_WIDTH, NO_RUNS, _finish, _fmt, _legend_below, _present, cell_title,  # noqa: E402
                             method_label, start_label, start_style)
@@ -141,6 +142,14 @@ def heavy_tail_markdown(fanin: pd.DataFrame | None) -> str:
                        & (summary["epochs"] == c.epochs) & (summary["target_sparsity"] == c.target_sparsity)]
         n = int(here.loc[here["method"] == "set", "n"].min())
         lines.append(f"- {cell_title(c.dataset, c.arch, c.epochs, c.target_sparsity)}, {n} seeds:")
+        random = here[(here["method"] == "set") & here["start"].isin(["erk", "uniform"])]
+        if len(random):
+            m = random.mean(numeric_only=True)
+            moves = tail_direction(m["ccv_change"], m["top10_share_change"]) == "heavier"
+            lines.append(f"  - **SET's fan-in {'moves' if moves else 'does not move'} toward a heavy tail here**: "
+                         f"from the random starts (ERK, uniform) its CCV goes {m['ccv_start']:.2f} → "
+                         f"{m['ccv_final']:.2f} and the top 10% of neurons hold {100 * m['top10_share_start']:.1f}% → "
+                         f"{100 * m['top10_share_final']:.1f}% of the connections.")
         for method in sorted(here["method"].unique(), key=ar.method_rank, reverse=True):
             lines.append(f"  - {heavy_tail_verdict(here, method, method_label, start_label)}")
     return "\n".join(lines) + "\n"
