@@ -58,7 +58,7 @@ with job_log(snakemake.log[0], "report") as log:  # noqa: F821
                   rounding=params.rounding, dst_models=table("dst_models"), dst_curves=table("dst_curves"),
                   dst_equilibrium=table("dst_equilibrium"))
     extra = included_results()
-    ours = merge_measurements(measure(res), *(measure(r) for r in extra))
+    ours = merge_measurements(*(measure(r) for r in extra), measure(res))  # ties: the included runs
     rows = report_table(claims(), ours, commands(load(params.paper_config), params.gflops))
     log.info("verdicts: %s", verdict_counts(rows))
     here = os.path.dirname(out.md)
