@@ -21,7 +21,7 @@ import pandas as pd
 from psn.analysis import published as pub
 from psn.analysis.columns import sparsity_key
 from psn.analysis.rigl import PAPER_METHOD, n_layers, of_method
-from psn.masks.starts import Start, ordered_starts
+from psn.masks.starts import ordered_starts
 from psn.masks.stats import ccv_bound
 
 COLUMNS = ["reading", "method", "dataset", "target_sparsity", "start", "n", "ccv", "over_bound", "paper",
@@ -117,10 +117,3 @@ def nearest_reading(rows: pd.DataFrame) -> pd.DataFrame:
                                                starts_meet_everywhere=("starts_meet", "all")).reset_index()
     return out.sort_values("mean_distance", kind="stable", ignore_index=True)
 
-
-def start_name_label(name: str) -> str:
-    """A start's label, or the name as it is (a statistic row's 'all starts')."""
-    try:
-        return Start.parse(name).label
-    except ValueError:
-        return name

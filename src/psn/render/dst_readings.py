@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from psn.analysis.dst_readings import nearest_reading, readings_rows, start_name_label, statistic_rows
-from psn.render.dst import _fmt
+from psn.analysis.dst_readings import nearest_reading, readings_rows, statistic_rows
+from psn.render.dst import _fmt, start_label
 from psn.render.io import to_markdown
 
 
@@ -23,7 +23,7 @@ def readings_markdown(rows: pd.DataFrame) -> str:
         return "_Dynamic readings: no RigL equilibrium tables._\n"
     table = pd.DataFrame({
         "reading": rows["reading"], "sparsity": [f"{100 * s:g}%" for s in rows["target_sparsity"]],
-        "start": [start_name_label(s) for s in rows["start"]], "n": rows["n"],
+        "start": [start_label(s) for s in rows["start"]], "n": rows["n"],
         "CCV": [_fmt(v) for v in rows["ccv"]], "CCV / bound": [_fmt(v) for v in rows["over_bound"]],
         "paper (/ bound)": [f"{_fmt(p)} ({_fmt(b)})" for p, b in zip(rows["paper"], rows["paper_over_bound"])],
         "starts meet": ["yes" if m else f"no ({_fmt(s)} apart)" for m, s in zip(rows["starts_meet"],
