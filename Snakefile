@@ -82,6 +82,11 @@ wildcard_constraints:
 
 
 include: "rules/common.smk"
+include: "rules/outputs.smk"
+include: "rules/helpers/masks.smk"
+include: "rules/helpers/train_static.smk"
+include: "rules/helpers/dst.smk"
+include: "rules/helpers/report.smk"
 include: "rules/data.smk"
 include: "rules/masks.smk"
 include: "rules/train_static.smk"

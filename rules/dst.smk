@@ -3,7 +3,6 @@
 # from the ERK, uniform and lognormal starts; RigL's lognormal starts at that equilibrium (read
 # from its file when they run); Table 4, Figure 3 and the fan-in distributions.
 
-
 rule train_dst:
     wildcard_constraints:
         sparsity=r"[0-9]+(\.[0-9]+)?(-confirm)?",  # the confirmation's extra seeds: their own group

@@ -2,7 +2,6 @@
 # mask for every seed that uses it, plus its statistics; Figure 1, Table 3 and the table that
 # sets the paper's quoted mask figures beside ours.
 
-
 rule make_masks:
     output:
         masks=f"{RESULTS}/masks/{{arch}}/{{condition}}/{{spread}}/s{{sparsity}}.npz",

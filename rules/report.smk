@@ -1,7 +1,6 @@
 # The reproduction report: every number the paper publishes beside ours, with a verdict, from
 # whatever the config ran (stages not in it give "not run" rows with what to launch).
 
-
 rule report:
     input:
         unpack(report_inputs),

@@ -1,7 +1,6 @@
 # Static training: each job trains every seed of one configuration together (the batched
 # engine), checkpointing each epoch so a killed job resumes; per-experiment tables gather them.
 
-
 rule train_group:
     input:
         unpack(train_inputs),

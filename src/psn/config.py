@@ -17,10 +17,10 @@ from typing import Any
 import jsonschema
 import yaml
 
+from psn.names import STATIC_EXPERIMENTS, format_sparsity
+
 SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "config.schema.yaml"
 
-STATIC_EXPERIMENTS = ("mnist_sweep", "multipeak", "cross_dataset", "fashion_98", "spreading_ablation",
-                      "readings")
 
 
 # the dst section's keys that make its schedule (with dst.schedule, its name)
@@ -262,8 +262,6 @@ def _check_confirmation(cfg: dict) -> None:
 def _check_paths_distinct(cfg: dict) -> None:
     """Sparsities are written into paths with six significant figures of their percent; two
     values that agree that far would share one path and one would be silently dropped."""
-    from psn.workflow.plan import format_sparsity
-
     seen: dict[str, tuple[str, float]] = {}
     for key, _, sparsity in _sparsity_uses(cfg):
         if key.startswith("experiments.forest_grid"):

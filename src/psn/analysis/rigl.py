@@ -22,6 +22,7 @@ from psn.analysis.columns import sparsity_key
 from psn.analysis.stats import cohens_d, diverged_mask, final_accuracies, n_diverged, welch
 from psn.masks.starts import STARTS, Start, ordered_starts, start_densities
 from psn.masks.stats import ccv_bound
+from psn.names import parse_arch
 from psn.training.dst import RECORDED
 
 PAPER_METHOD = "rigl"  # Table 4 and §3.3 are RigL's; files from before SET joined are RigL's
@@ -86,14 +87,6 @@ def ordered_cells(df: pd.DataFrame, keys: Sequence[str] = CELL_KEYS) -> list[tup
                 *[v for k, v in d.items() if k not in ("method", "dataset")])
 
     return sorted(cells, key=rank)
-
-
-def parse_arch(arch: str) -> tuple[int, ...]:
-    """'784-1024-1024-10' -> (784, 1024, 1024, 10)."""
-    try:
-        return tuple(int(n) for n in str(arch).split("-"))
-    except ValueError:
-        raise ValueError(f"architecture {arch!r} is not of the form 784-1024-1024-10") from None
 
 
 def n_layers(df: pd.DataFrame, prefix: str) -> int:

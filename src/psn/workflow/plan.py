@@ -11,17 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Iterator
 
-from psn.config import STATIC_EXPERIMENTS
 from psn.masks.profiles import random_baseline_profile
-
-
-def format_sparsity(sparsity: float) -> str:
-    """0.9 -> '90', 0.999 -> '99.9': the percent, as short as exact."""
-    return f"{100 * sparsity:.6g}"
-
-
-def format_value(value: float) -> str:
-    return f"{value:.6g}"
+from psn.names import (READING_AXES, STATIC_EXPERIMENTS, format_arch, format_sparsity, format_value,  # noqa: F401
+                       parse_reading, reading_name)
 
 
 @dataclass(frozen=True)
@@ -54,22 +46,6 @@ class Condition:
 RANDOM = Condition("random_baseline")
 DENSE = Condition("dense")
 RANDOM_AS = "random_"          # Condition("random_erdos_renyi"): that random baseline by name
-
-# ---- readings (the readings experiment): one-axis changes from the config's own settings ----
-READING_AXES = ("init", "normalise", "random_baseline")
-
-
-def reading_name(axis: str, value: str) -> str:
-    """('init', 'dense_fan_in') -> 'init-dense_fan_in'."""
-    return f"{axis}-{value}"
-
-
-def parse_reading(name: str) -> tuple[str, str]:
-    axis, _, value = name.partition("-")
-    if axis not in READING_AXES or not value:
-        raise ValueError(f"not a reading: {name!r} (axes: {', '.join(READING_AXES)})")
-    return axis, value
-
 
 HE_INITS = ("mean_fan_in", "per_neuron", "dense_fan_in")  # all give a dense layer sqrt(2 / n_in)
 
@@ -155,11 +131,6 @@ def mask_jobs(cfg: dict) -> dict[str, MaskJob]:
 
 # --------------------------------------------------------------------------------------------
 # training groups
-
-
-def format_arch(layer_sizes) -> str:
-    """(784, 1024, 1024, 10) -> '784-1024-1024-10'."""
-    return "-".join(str(int(n)) for n in layer_sizes)
 
 
 @dataclass(frozen=True)
