@@ -19,7 +19,6 @@ import socket
 import urllib.error
 import urllib.request
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -46,12 +45,6 @@ class FetchError(DataError):
     def __init__(self, message: str, attempts: dict[str, list[tuple[str, str]]]):
         super().__init__(message)
         self.attempts = attempts
-
-
-@dataclass(frozen=True)
-class _Origin:
-    place: str  # path or URL the bytes came from
-    archive_check: str  # what was checked on the archive bytes ("" if nothing)
 
 
 def sha256_file(path: str | Path) -> str:

@@ -2,14 +2,13 @@
 int64, ``x_test``, ``y_test`` and a JSON ``meta`` entry, in an .npz written byte for byte the
 same from the same inputs (fixed zip timestamps, no compression, no pickle).
 
-Normalisation of the image sets (the paper does not say which; NOTES.md "Input
-normalisation"):
+Normalisation of the image sets (the paper does not say which):
   * ``"unit"``: pixels / 255, in [0, 1] (default);
   * ``"standardise"``: (pixel - mean) / std with one scalar mean and std over every pixel of
     the training set, computed exactly from integer sums.
-Forest Cover always gets the paper's treatment (NOTES.md "Forest Cover split"): the 10
-continuous columns standardised with training-set mean/std, the 44 binary columns left 0/1;
-`normalise` does not apply to it and is not recorded.
+Forest Cover always gets the paper's treatment (an 80/20 seeded split: the paper gives only the
+sizes): the 10 continuous columns standardised with training-set mean/std, the 44 binary
+columns left 0/1; `normalise` does not apply to it and is not recorded.
 """
 
 from __future__ import annotations

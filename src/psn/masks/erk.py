@@ -1,7 +1,7 @@
 """Per-layer density budgets for RigL (ERK, uniform) and unstructured random masks.
 
-Convention (NOTES: "whether the dense output layer counts in the budget"): ``layer_shapes``
-lists every linear layer as (n_in, n_out), input to output. With ``dense_output=True`` (default)
+Convention (the paper leaves open whether the dense output layer counts in the budget):
+``layer_shapes`` lists every linear layer as (n_in, n_out), input to output. With ``dense_output=True`` (default)
 the last layer stays dense. ``include_dense_output=False`` (default) measures the target
 sparsity over the masked layers only, as the paper reports realised sparsity "in hidden
 layers" (§2.9); ``True`` measures it over all layers, so the dense output's weights are paid

@@ -152,7 +152,6 @@ _GRID = 33  # shape parameters tried per refinement round (vectorised)
 _ROUNDS = 4  # refinements: resolution (hi - lo) / 32**4
 _BISECT = 48  # bisection steps on log λ
 _SHAPE_RANGE = {"lognormal": (0.0, 8.0), "powerlaw": (0.0, 12.0)}
-_SHAPE_PARAM = {"lognormal": "sigma", "powerlaw": "gamma"}
 
 
 def clamped_scale(raw: np.ndarray, fbar: float, f_min: float, n: float) -> np.ndarray:

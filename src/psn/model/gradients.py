@@ -7,7 +7,7 @@ sort), so a layer of uniform fan-in still splits into two halves of m/2 neurons:
 mask the index carries no information and the ratio is ~1. Excluding the tied neurons instead
 would leave an empty group (no ratio) whenever fan-in is uniform.
 
-Two readings of "mean |dW|" (NOTES.md, open point), both over *active* connections only:
+Two readings of "mean |dW|" (the paper does not say which), both over *active* connections only:
 - ``per_connection``: sum |g| over the group's active connections / their number;
 - ``per_neuron``: mean over the group's neurons of the row sum of |g| over active inputs.
 They differ by (about) the hub/specialist fan-in ratio.
