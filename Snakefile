@@ -25,6 +25,8 @@ os.environ.update(
 import psn.config
 from psn.data import DATASETS
 from psn.masks.starts import Start
+from psn.names import STATIC_EXPERIMENTS
+from psn.render.outputs import STAGES, files
 from psn.training.dst import METHODS
 from psn.workflow import dst_plan, plan
 from psn.workflow.runtime import SNAKEMAKE_ARGS_ENV
@@ -72,7 +74,7 @@ wildcard_constraints:
     spread="even|random|sequential|none",
     arch=r"[0-9]+(-[0-9]+)+",
     epochs=r"[0-9]+",
-    experiment="|".join(psn.config.STATIC_EXPERIMENTS + ("forest_grid",)),
+    experiment="|".join(STATIC_EXPERIMENTS + ("forest_grid",)),
     sparsity=r"[0-9]+(\.[0-9]+)?",
     condition=r"[a-z_]+(-[a-z_]+[0-9.e+-]+)*",
     reading=r"(init|normalise|random_baseline)-[a-z_]+",

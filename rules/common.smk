@@ -1,5 +1,6 @@
-# Helpers every stage's rules call: report captions, the prepared data's path, the
-# training groups' SLURM resources. Each stage's own lookups sit at the top of its rule file.
+# Helpers every stage's rules call: report captions, the prepared data's path, whether a
+# training job asks for a GPU. Each stage's own lookups sit in rules/helpers/<stage>.smk; the jobs,
+# their params and their resources are psn.workflow's (plan, dst_plan, cost).
 
 REPORT_DIR = Path(workflow.basedir) / "report"
 
@@ -30,23 +31,6 @@ def prepared_path(dataset, normalise=None):
 GPU_PER_JOB = 0 if config["training"]["device"] == "cpu" else 1
 
 
-def group_runtime(job, step_cost=1.0):
-    """Minutes for the SLURM time limit of a training group: a CPU-speed estimate (~20 ms per
-    model-step of the paper's 784-1024-1024-10 MLP, times ``step_cost``), generous for GPUs."""
-    from psn.data import DATASETS
-
-    steps = -(-DATASETS[job.dataset].n_train // job.batch_size) * job.epochs
-    width = sum(a * b for a, b in zip(job.layer_sizes[:-1], job.layer_sizes[1:])) / 1.86e6
-    return int(30 + step_cost * steps * len(job.seeds) * 0.02 * max(width, 0.1) / 60)
-
-
-def group_mem_mb(job, copies):
-    """Memory of a training group: the dataset twice, and ``copies`` float tensors of the
-    size of the weights per model."""
-    from psn.data import DATASETS
-
-    spec = DATASETS[job.dataset]
-    data_mb = 4 * spec.input_dim * (spec.n_train + spec.n_test) / 1e6
-    params = sum(a * b for a, b in zip(job.layer_sizes[:-1], job.layer_sizes[1:]))
-    model_mb = copies * 4 * params * len(job.seeds) / 1e6
-    return int(2000 + 2 * data_mb + 2 * model_mb)
+def stage_outputs(stage, kind):
+    """{name}_{ext} -> its file under RESULTS for a rendering rule's figures or tables."""
+    return {key: f"{RESULTS}/{rel}" for key, rel in files(getattr(STAGES[stage], kind)).items()}

@@ -8,6 +8,11 @@ from psn.masks.starts import group_start_masks
 from psn.provenance import atomic_write_bytes
 from psn.workflow.runtime import job_log, rebuilt_by
 
+if "snakemake" not in globals():  # run on its own: python scripts/dst_tables.py
+    from psn.workflow.mock import mock_snakemake
+
+    snakemake = mock_snakemake("dst_tables", configfiles=["presets/tiny.yaml"])
+
 
 def start_fan_in(job, res):
     """A model's starting fan-in per layer: its masks rebuilt from its job and resolved target."""
@@ -15,13 +20,13 @@ def start_fan_in(job, res):
     return [m.sum(dim=1).numpy() for m in masks]
 
 
-with job_log(snakemake.log[0], "dst_tables") as log:  # noqa: F821 (snakemake global)
+with job_log(snakemake.log[0], "dst_tables") as log:
     runs = []
-    for path in snakemake.input.runs:  # noqa: F821
+    for path in snakemake.input.runs:
         with rebuilt_by("train_dst", path):
             runs.append(load_results(path))
     equilibria = []
-    for path in snakemake.input.equilibria:  # noqa: F821
+    for path in snakemake.input.equilibria:
         with rebuilt_by("dst_equilibrium", path):
             equilibria.append(load_results(path))
     models = models_table(runs)
@@ -31,4 +36,4 @@ with job_log(snakemake.log[0], "dst_tables") as log:  # noqa: F821 (snakemake gl
               "fanin_counts": fanin_counts}
     for name, df in tables.items():
         log.info("%s: %d rows", name, len(df))
-        atomic_write_bytes(getattr(snakemake.output, name), df.to_csv(index=False).encode())  # noqa: F821
+        atomic_write_bytes(getattr(snakemake.output, name), df.to_csv(index=False).encode())

@@ -4,8 +4,14 @@ from psn.masks.network import network_masks, network_stats_table, save_network_m
 from psn.provenance import atomic_write_bytes, environment
 from psn.workflow.runtime import job_log
 
-job = snakemake.params.job  # noqa: F821 (snakemake global)
-with job_log(snakemake.log[0], "make_masks") as log:  # noqa: F821
+if "snakemake" not in globals():  # run on its own: python scripts/make_masks.py
+    from psn.workflow.mock import mock_snakemake
+
+    snakemake = mock_snakemake("make_masks", configfiles=["presets/tiny.yaml"], arch="784-64-64",
+                               condition="exponential-alpha3", spread="random", sparsity="90")
+
+job = snakemake.params.job
+with job_log(snakemake.log[0], "make_masks") as log:
     masks = {
         seed: network_masks(
             job["layer_sizes"], job["sparsity"], job["profile"], seed=seed,
@@ -18,6 +24,6 @@ with job_log(snakemake.log[0], "make_masks") as log:  # noqa: F821
                                 spread=job["spread"], target_sparsity=job["sparsity"])
     for seed, rows in table.groupby("seed", sort=False):
         log.info("seed %d: realised sparsity per layer %s", seed, rows["sparsity"].round(5).tolist())
-    save_network_masks(snakemake.output.masks, masks, {"job": job, "environment": environment()})  # noqa: F821
+    save_network_masks(snakemake.output.masks, masks, {"job": job, "environment": environment()})
     tsv = table.to_csv(sep="\t", index=False, float_format="%.6g")
-    atomic_write_bytes(snakemake.output.stats, tsv.encode())  # noqa: F821
+    atomic_write_bytes(snakemake.output.stats, tsv.encode())

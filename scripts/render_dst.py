@@ -7,6 +7,11 @@ import pandas as pd
 from psn.render.dst import render_all
 from psn.workflow.runtime import job_log
 
+if "snakemake" not in globals():  # run on its own: python scripts/render_dst.py
+    from psn.workflow.mock import mock_snakemake
+
+    snakemake = mock_snakemake("render_dst", configfiles=["presets/tiny.yaml"])
+
 
 def read_table(path) -> pd.DataFrame:
     try:
@@ -15,8 +20,8 @@ def read_table(path) -> pd.DataFrame:
         return pd.DataFrame()
 
 
-with job_log(snakemake.log[0], "render_dst") as log:  # noqa: F821 (snakemake global)
-    tables = {name: read_table(path) for name, path in snakemake.input.items()}  # noqa: F821
+with job_log(snakemake.log[0], "render_dst") as log:
+    tables = {name: read_table(path) for name, path in snakemake.input.items()}
     log.info("%s", ", ".join(f"{name}: {len(df)} rows" for name, df in tables.items()))
-    render_all(tables, dict(snakemake.output.items()),  # noqa: F821
-               confirmation=snakemake.params.confirmation)  # noqa: F821
+    render_all(tables, dict(snakemake.output.items()),
+               confirmation=snakemake.params.confirmation)

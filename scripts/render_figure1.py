@@ -3,6 +3,12 @@
 from psn.render.figure1 import render_figure1
 from psn.workflow.runtime import job_log
 
-with job_log(snakemake.log[0], "figure1") as log:  # noqa: F821 (snakemake global)
-    render_figure1(snakemake.output.png, snakemake.output.pdf,  # noqa: F821
-                   rounding=snakemake.params.rounding)  # noqa: F821
+if "snakemake" not in globals():  # run on its own: python scripts/render_figure1.py
+    from psn.workflow.mock import mock_snakemake
+
+    snakemake = mock_snakemake("figure1", configfiles=["presets/tiny.yaml"])
+
+
+with job_log(snakemake.log[0], "figure1") as log:
+    render_figure1(snakemake.output.png, snakemake.output.pdf,
+                   rounding=snakemake.params.rounding)

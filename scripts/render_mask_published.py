@@ -4,7 +4,13 @@ from psn.render.io import write_csv, write_markdown
 from psn.render.table3 import published_mask_comparison
 from psn.workflow.runtime import job_log
 
-with job_log(snakemake.log[0], "mask_published") as log:  # noqa: F821 (snakemake global)
+if "snakemake" not in globals():  # run on its own: python scripts/render_mask_published.py
+    from psn.workflow.mock import mock_snakemake
+
+    snakemake = mock_snakemake("mask_published", configfiles=["presets/tiny.yaml"])
+
+
+with job_log(snakemake.log[0], "mask_published") as log:
     table = published_mask_comparison()
-    write_csv(table, snakemake.output.csv)  # noqa: F821
-    write_markdown(table, snakemake.output.md, floatfmt=".4g")  # noqa: F821
+    write_csv(table, snakemake.output.csv)
+    write_markdown(table, snakemake.output.md, floatfmt=".4g")

@@ -6,7 +6,13 @@ import pandas as pd
 from psn.render.static import render_all
 from psn.workflow.runtime import job_log
 
-with job_log(snakemake.log[0], "render_static") as log:  # noqa: F821 (snakemake global)
-    models = {name: pd.read_csv(path) for name, path in snakemake.input.items()}  # noqa: F821
+if "snakemake" not in globals():  # run on its own: python scripts/render_static.py
+    from psn.workflow.mock import mock_snakemake
+
+    snakemake = mock_snakemake("render_static", configfiles=["presets/tiny.yaml"])
+
+
+with job_log(snakemake.log[0], "render_static") as log:
+    models = {name: pd.read_csv(path) for name, path in snakemake.input.items()}
     log.info("experiments present: %s", ", ".join(sorted(models)) or "none")
-    render_all(models, dict(snakemake.output.items()))  # noqa: F821
+    render_all(models, dict(snakemake.output.items()))

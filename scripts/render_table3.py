@@ -4,7 +4,13 @@ from psn.render.io import write_csv, write_markdown
 from psn.render.table3 import smax_table
 from psn.workflow.runtime import job_log
 
-with job_log(snakemake.log[0], "table3") as log:  # noqa: F821 (snakemake global)
+if "snakemake" not in globals():  # run on its own: python scripts/render_table3.py
+    from psn.workflow.mock import mock_snakemake
+
+    snakemake = mock_snakemake("table3", configfiles=["presets/tiny.yaml"])
+
+
+with job_log(snakemake.log[0], "table3") as log:
     table = smax_table()
-    write_csv(table, snakemake.output.csv)  # noqa: F821
-    write_markdown(table, snakemake.output.md)  # noqa: F821
+    write_csv(table, snakemake.output.csv)
+    write_markdown(table, snakemake.output.md)

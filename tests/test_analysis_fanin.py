@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from psn.analysis import dst_cells, dst_gaps
 from psn.analysis import rigl as ar
 from psn.analysis.fanin import ccdf, fanin_shape, fanin_summary, fanin_tables, heavy_tail_verdict, tail_direction
 from test_analysis_rigl import equilibrium, flat, make_run
@@ -75,8 +76,8 @@ def test_tail_direction_needs_both_statistics_to_move():
 def test_tables_without_a_method_column_are_rigl_s():
     m = ar.models_table([make_run("erk", flat({1: 0.8}))])
     old = m.drop(columns="method")
-    assert ar.with_method(old)["method"].tolist() == ["rigl"]
-    assert len(ar.of_method(old, "set")) == 0 and len(ar.of_method(old, "rigl")) == 1
+    assert dst_cells.with_method(old)["method"].tolist() == ["rigl"]
+    assert len(dst_cells.of_method(old, "set")) == 0 and len(dst_cells.of_method(old, "rigl")) == 1
 
 
 def test_gaps_and_table4_are_per_method():
@@ -85,7 +86,7 @@ def test_gaps_and_table4_are_per_method():
             make_run("uniform", flat({1: 0.75, 2: 0.77}), method="set")]
     models = ar.models_table(runs)
     assert models["run"].nunique() == 4  # RigL's and SET's groups do not share a run name
-    g = ar.gaps(models)
+    g = dst_gaps.gaps(models)
     diff = dict(zip(g["method"], g["diff"]))
     assert diff["rigl"] == pytest.approx(1.0) and diff["set"] == pytest.approx(5.0)
     assert g.loc[g["method"] == "set", "paper_diff"].isna().all()  # the paper's gap is RigL's

@@ -1,5 +1,6 @@
-"""psn.analysis.rigl on small run dicts built here: flat tables, the equilibrium against its
-bound, Table 4's layout, the gaps' effect sizes, the crossover, and the starts table."""
+"""psn.analysis.rigl (and dst_cells, dst_gaps, dst_starts beside it) on small run dicts built
+here: flat tables, the equilibrium against its bound, Table 4's layout, the gaps' effect sizes,
+the crossover, and the starts table."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from psn.analysis import dst_cells, dst_gaps, dst_starts
 from psn.analysis import published as pub
 from psn.analysis import rigl as ar
 from psn.analysis.stats import cohens_d
+from psn.masks.starts import STARTS
 from psn.training.dst import RECORDED
 
 ARCH = "784-64-64-10"
@@ -141,7 +144,7 @@ def test_curves_and_trajectories_tables():
 def test_common_seeds_drops_the_confirmation_extras():
     runs = [make_run("erk", flat({1: 0.8, 2: 0.8, 3: 0.8})), make_run("ln-equil", flat({1: 0.8, 2: 0.8, 3: 0.8})),
             make_run("uniform", flat({1: 0.8, 2: 0.8}))]
-    m = ar.common_seeds(ar.models_table(runs))
+    m = dst_cells.common_seeds(ar.models_table(runs))
     assert sorted(m["seed"].unique()) == [1, 2] and len(m) == 6
 
 
@@ -225,7 +228,7 @@ def test_gaps_effect_sizes_welch_and_paper_columns():
     runs = [make_run("ln-equil", flat({i + 1: v / 100 for i, v in enumerate(a)})),
             make_run("erk", flat({i + 1: v / 100 for i, v in enumerate(b)})),
             make_run("uniform", flat({i + 1: 0.02 for i in range(3)}))]
-    g = ar.gaps(ar.models_table(runs))
+    g = dst_gaps.gaps(ar.models_table(runs))
     assert list(g["a"]) == ["ln-equil", "uniform"] and set(g["b"]) == {"erk"} and set(g["seeds"]) == {"common"}
     r = g.iloc[0]
     assert r["diff"] == pytest.approx(2.0) and (r["n_a"], r["n_b"]) == (3, 3)
@@ -246,7 +249,7 @@ def test_gaps_ddof0_is_the_papers_reading_on_ten_plus_ten():
     seeds = range(1, 11)
     runs = [make_run("ln-equil", flat({s: v / 100 for s, v in zip(seeds, a)})),
             make_run("erk", flat({s: v / 100 for s, v in zip(seeds, b)}))]
-    r = ar.gaps(ar.models_table(runs)).iloc[0]
+    r = dst_gaps.gaps(ar.models_table(runs)).iloc[0]
     assert r["d_ddof1"] == pytest.approx(r["t"] * math.sqrt(2 / 10))
     assert r["d_ddof0"] == pytest.approx(r["d_ddof1"] * math.sqrt(20 / 18))
     assert round(2.27 * math.sqrt(2 / 10) * math.sqrt(20 / 18), 2) == pub.RIGL_GAPS["fashion_mnist"]["d"]
@@ -257,7 +260,7 @@ def test_gaps_confirmation_pair_rows_diverged_and_cells():
             make_run("ln-equil", flat({1: 0.81, 2: 0.82, 3: 0.83, 4: 0.85}), diverged=(4,)),
             make_run("uniform", flat({1: 0.80, 2: 0.80})),
             *cell_runs(sparsity=0.8)]
-    g = ar.gaps(ar.models_table(runs))
+    g = dst_gaps.gaps(ar.models_table(runs))
     at90 = g[g["target_sparsity"] == 0.9]
     ln = at90[at90["a"] == "ln-equil"].set_index("seeds")
     assert (ln.loc["common", "n_a"], ln.loc["common", "n_b"]) == (2, 2)
@@ -270,7 +273,7 @@ def test_gaps_confirmation_pair_rows_diverged_and_cells():
 
 
 def test_gaps_forest_paper_accuracies():
-    g = ar.gaps(ar.models_table(cell_runs(dataset="forest_cover")))
+    g = dst_gaps.gaps(ar.models_table(cell_runs(dataset="forest_cover")))
     static = g[g["a"] == "static"].iloc[0]
     assert static["paper_mean_a"] == pub.RIGL_FOREST["static"]["value"]
     assert static["paper_mean_b"] == pub.RIGL_FOREST["erk"]["value"]
@@ -282,7 +285,7 @@ def test_gaps_forest_paper_accuracies():
 
 def crossover_of(a_curve, b_curve, seeds_a=None):
     runs = [make_run("ln-equil", {s: a_curve for s in (seeds_a or (1, 2))}), make_run("erk", {1: b_curve, 2: b_curve})]
-    return ar.crossover_epoch(ar.curves_table(runs)).iloc[0]
+    return dst_gaps.crossover_epoch(ar.curves_table(runs)).iloc[0]
 
 
 def test_crossover_epoch_on_constructed_curves():
@@ -301,17 +304,17 @@ def test_crossover_skips_diverged_models_and_cells_without_both():
     runs = [make_run("ln-equil", {1: [0.4, 0.9], 2: [0.0, 0.0]}, diverged=(2,)),
             make_run("erk", {1: [0.5, 0.6], 2: [0.5, 0.6]}),
             make_run("uniform", {1: [0.5, 0.6]}, sparsity=0.8)]
-    x = ar.crossover_epoch(ar.curves_table(runs))
+    x = dst_gaps.crossover_epoch(ar.curves_table(runs))
     assert len(x) == 1 and x.iloc[0]["crossover_epoch"] == 2 and x.iloc[0]["n_a"] == 1
 
 
 # ---- starts ----------------------------------------------------------------------------------------------
 
 def test_starts_table_forest_without_runs():
-    t = ar.starts_table()
+    t = dst_starts.starts_table()
     forest = t[t["dataset"] == "forest_cover"]
-    assert len(forest) == 4 * len(ar.STARTS) and set(forest["target_sparsity"]) == set(ar.PAPER_SPARSITIES)
-    sizes = ar.FOREST_LAYER_SIZES
+    assert len(forest) == 4 * len(STARTS) and set(forest["target_sparsity"]) == set(dst_cells.PAPER_SPARSITIES)
+    sizes = dst_cells.FOREST_LAYER_SIZES
     for _, r in forest.iterrows():
         dens = [r[f"density_l{i}"] for i in range(3)]
         assert [r[f"fanin_l{i}"] for i in range(3)] == pytest.approx([d * n for d, n in zip(dens, sizes)])
@@ -333,7 +336,7 @@ def test_starts_table_forest_without_runs():
 
 def test_starts_table_with_runs_measures_accuracy_and_density():
     m = ar.models_table(cell_runs())
-    t = ar.starts_table(m)
+    t = dst_starts.starts_table(m)
     fashion = t[t["dataset"] == "fashion_mnist"].set_index("start")
     assert list(fashion.index) == ["ln-equil", "ln-paper", "erk", "uniform", "static"]
     assert fashion.loc["erk", "final_acc_mean"] == pytest.approx(81.0) and fashion.loc["erk", "n"] == 2
@@ -345,7 +348,7 @@ def test_starts_table_with_runs_measures_accuracy_and_density():
 def test_tables_list_datasets_in_the_papers_order():
     runs = cell_runs(dataset="forest_cover") + cell_runs(dataset="mnist")
     m = ar.models_table(runs)
-    assert list(dict.fromkeys(ar.gaps(m)["dataset"])) == ["mnist", "forest_cover"]
-    assert list(dict.fromkeys(ar.starts_table(m)["dataset"])) == ["mnist", "forest_cover"]
-    cells = ar.ordered_cells(m)
+    assert list(dict.fromkeys(dst_gaps.gaps(m)["dataset"])) == ["mnist", "forest_cover"]
+    assert list(dict.fromkeys(dst_starts.starts_table(m)["dataset"])) == ["mnist", "forest_cover"]
+    cells = dst_cells.ordered_cells(m)
     assert [c.dataset for c in cells] == ["mnist", "forest_cover"]

@@ -252,9 +252,9 @@ def test_profiles_vs_random_and_comparisons_table():
                              "multipeak": multipeak_models(), "spreading_ablation": ablation_models()},
                             st.STATIC_COMPARISONS)
     assert set(table.columns) == set(cmp.COMPARISON_COLUMNS)
-    assert {"inverse_vs_standard", "even_vs_random", "mnist_profile_vs_random", "cross_dataset_vs_random",
-            "cross_dataset_spread", "multipeak", "spreading_ablation"} <= set(table["comparison"])
-    spread = table[table["comparison"] == "cross_dataset_spread"].set_index("dataset")
+    assert {cmp.INVERSE_VS_STANDARD, cmp.EVEN_VS_RANDOM, cmp.MNIST_PROFILE_VS_RANDOM, cmp.CROSS_DATASET_VS_RANDOM,
+            cmp.CROSS_DATASET_SPREAD, st.MULTIPEAK, st.SPREADING_ABLATION} <= set(table["comparison"])
+    spread = table[table["comparison"] == cmp.CROSS_DATASET_SPREAD].set_index("dataset")
     assert spread.loc["fashion_mnist", "paper"] == 0.18
 
 
@@ -279,11 +279,11 @@ def test_comparisons_run_exactly_the_registered_experiments():
         empty = cmp.comparisons(models, reg)
         assert empty.empty and list(empty.columns) == cmp.COMPARISON_COLUMNS
     # The static registry measures the multi-peak drop against mnist_sweep's dense models only when present.
-    drop = "drop k=1 β=1200 vs dense (mnist_sweep)"
+    drop = st.DROP_K1_VS_DENSE
     assert drop not in set(cmp.comparisons({"multipeak": mp}, st.STATIC_COMPARISONS)["test"])
     both = cmp.comparisons({"multipeak": mp, "mnist_sweep": sweep}, st.STATIC_COMPARISONS)
     dense = pstats.final_accuracies(sweep[sweep["condition"] == "dense"]).mean()
-    k1 = both[both["test"] == "acc k=1 β=1200"]["diff"].iloc[0]
+    k1 = both[both["test"] == st.ACC_K1_BETA1200]["diff"].iloc[0]
     assert both[both["test"] == drop]["diff"].iloc[0] == pytest.approx(dense - k1)
 
 

@@ -8,7 +8,10 @@ import pytest
 import torch
 
 from psn.bench import gpu
+from psn.bench.gpu import determinism
 from psn.bench.__main__ import BENCHMARKS
+
+pytestmark = pytest.mark.slow  # end-to-end: `pytest -m "not slow"` leaves these out
 
 
 @pytest.fixture(scope="module")
@@ -91,14 +94,34 @@ def test_a_part_that_breaks_fails_the_check(tmp_path, monkeypatch, capsys):
 
 def test_the_cuda_branch_compares_against_cpu(monkeypatch):
     # the CUDA runs stood in for by CPU ones, so the comparison and its report run here too
-    def worker(spec, device, threads, out, timeout):
-        return gpu.run_group(replace(spec, epochs=1), "cpu", threads)
+    calls = []
 
-    monkeypatch.setattr(gpu, "run_worker", worker)
+    def worker(spec, device, threads, out, timeout, *, dynamic=True):
+        calls.append((device, dynamic))
+        return determinism.run_group(replace(spec, epochs=1), "cpu", threads, dynamic=dynamic)
+
+    monkeypatch.setattr(determinism, "run_worker", worker)
     args = argparse.Namespace(quick=True, timeout=60)
     row = gpu.part_determinism(args, {"device": "cuda", "cuda": True, "threads": 1})
     cross = row["figures"]["cuda_vs_cpu"]
+    # twice on the device, once on CPU, and the static group on both
+    assert calls == [("cuda", True), ("cuda", True), ("cpu", True), ("cuda", False), ("cpu", False)]
     assert row["status"] == "passed" and cross["agree"]
-    assert cross["max_accuracy_gap"] == 0 and cross["max_weight_difference"] == 0
+    assert cross["max_accuracy_gap"] == 0 and cross["static_gap"] == 0 and cross["max_weight_difference"] == 0
     assert cross["first_mask_disagreement"] is None
     assert "masks agree at every update" in row["summary"][-1]
+
+
+def test_cuda_against_cpu_is_judged_by_the_static_groups_own_gap():
+    # the H200's figures (docs/gpu_check/): static 0.0234 apart, RigL 0.0298
+    run = lambda acc, updates=(): {"final_test_accuracy": acc, "updates": list(updates)}  # noqa: E731
+    w = {"w": torch.zeros(2)}
+    rigl_cuda, rigl_cpu = run([0.7563, 0.8096, 0.8179]), run([0.7861, 0.8096, 0.8179])
+    agreed = gpu.cuda_vs_cpu(rigl_cuda, rigl_cpu, w, w, static_gap=0.0234)
+    assert agreed["agree"] and agreed["tolerance"] == pytest.approx(0.0468)
+    assert agreed["max_accuracy_gap"] == pytest.approx(0.0298)
+    # no static gap (or a tiny one): the floor ACC_TOLERANCE judges, and 0.0298 is beyond it
+    alone = gpu.cuda_vs_cpu(rigl_cuda, rigl_cpu, w, w, static_gap=0.001)
+    assert not alone["agree"] and alone["tolerance"] == gpu.ACC_TOLERANCE
+    # a diverged model never agrees
+    assert not gpu.cuda_vs_cpu(run([None, 0.8, 0.8]), run([0.8, 0.8, 0.8]), w, w, static_gap=0.5)["agree"]

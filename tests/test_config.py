@@ -109,6 +109,17 @@ def test_the_old_rigl_section_gets_its_new_name(paper_config_raw):
                    "set): rename it")
 
 
+def test_dst_inits_gets_its_new_name_starts(paper_config_raw):
+    from psn.workflow.dst_plan import dst_jobs
+
+    msg = _error(paper_config_raw, lambda c: c["dst"].update(inits=c["dst"].pop("starts")))
+    assert msg == ("config: dst.inits is now dst.starts (RigL's starting masks; training.init is the "
+                   "weight init): rename it")
+    raw = copy.deepcopy(paper_config_raw)
+    raw["dst"]["starts"] = ["erk"]
+    assert {j.start.name for j in dst_jobs(validate(raw)).values() if j.method == "set"} == {"erk"}
+
+
 @pytest.mark.parametrize("offsets, culprit", [
     ([0.0, float("nan")], "dst.ccv_offsets[1] = nan must be a finite number"),
     ([0.0, float("inf")], "dst.ccv_offsets[1] = inf must be a finite number"),

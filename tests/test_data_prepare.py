@@ -144,6 +144,7 @@ def test_prepare_without_fetch_is_a_clear_error(tmp_path):
 FASHION = Path("/usr/share/datasets/fashion-mnist")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not FASHION.is_dir(), reason="Debian's dataset-fashion-mnist is not installed")
 def test_real_fashion_mnist(tmp_path):
     fetch_dataset("fashion_mnist", tmp_path / "raw", mirrors=[], **QUIET)

@@ -9,21 +9,11 @@ from scipy import stats
 from test_engine_train import SIZES, toy_data, toy_masks
 from test_rigl import _random_layer
 
-from psn.training import train_group
-from psn.training.dst import (
-    METHODS,
-    CosineSchedule,
-    DropAndGrow,
-    DSTSettings,
-    EpochSchedule,
-    LayerUpdate,
-    count_updates,
-    drop_and_grow,
-    drop_counts,
-    make_method,
-    register_method,
-)
+from psn.training import TrainSettings, train_group
+from psn.training.drop_grow import LayerUpdate, drop_and_grow, drop_counts
+from psn.training.dst import METHODS, DropAndGrow, DSTSettings, make_method, register_method
 from psn.training.rigl import RigL
+from psn.training.schedules import ConstantSchedule, CosineSchedule, EpochSchedule, count_updates
 from psn.training.set import SET
 
 SEEDS = [42, 123, 456]
@@ -40,7 +30,7 @@ def _layer(k_models=3, out=10, n_in=12, density=0.4, seed=0):
 
 def _run(method, seeds, masks, settings=FAST, **kw):
     cb = method(settings, check=True)
-    return train_group(toy_data(), SIZES, masks, seeds, epochs=4, batch_size=32, log=None,
+    return train_group(toy_data(), SIZES, masks, seeds, TrainSettings(epochs=4, batch_size=32), log=None,
                        callback=cb, return_state=True, **kw)
 
 
@@ -160,7 +150,7 @@ def test_killed_mid_update_resumes_bit_identical(tmp_path, method):
             raise Crash
 
     with pytest.raises(Crash):
-        train_group(toy_data(), SIZES, masks, [42, 123], epochs=4, batch_size=32, log=None,
+        train_group(toy_data(), SIZES, masks, [42, 123], TrainSettings(epochs=4, batch_size=32), log=None,
                     callback=crashing, checkpoint_path=ckpt)
     res_b, st_b = _run(method, [42, 123], masks, checkpoint_path=ckpt)
     strip = lambda rs: [{k: v for k, v in r.items() if "seconds" not in k} for r in rs]  # noqa: E731
@@ -276,10 +266,12 @@ def registered():
 def test_a_registered_method_plugs_into_train_group(registered):
     cb = make_method(registered, FAST, check=True)
     assert isinstance(cb, SmallestGradient) and cb.name == "smallgrad"
-    res, st = train_group(toy_data(), SIZES, toy_masks(2), [1, 2], epochs=2, batch_size=32, log=None,
-                          callback=cb, return_state=True)
-    assert len(st.extra["rigl"]["history"]["t"]) > 1
-    assert all(r["final_test_accuracy"] is not None for r in res)
+    res, st = train_group(toy_data(), SIZES, toy_masks(2), [1, 2], TrainSettings(epochs=2, batch_size=32),
+                          log=None, callback=cb, return_state=True)
+    # 14 steps, an update every 4 optimizer steps until t = 10.5: at t = 4 and 8, after the start's record
+    assert st.extra["rigl"]["history"]["t"] == [0, 4, 8]
+    assert [r["test_accuracy"][-1] for r in res] == [r["final_test_accuracy"] for r in res]
+    assert all(0.2 < r["final_test_accuracy"] <= 1 for r in res)
 
 
 def test_registry_refuses_clashes_and_strangers(registered):
@@ -310,8 +302,6 @@ def test_set_on_cuda_conserves_counts_and_matches_its_own_rerun():
 
 
 def test_constant_schedule_keeps_the_drop_fraction_until_t_end():
-    from psn.training.dst import ConstantSchedule
-
     s = ConstantSchedule(drop_fraction=0.3, update_every=100, end_fraction=0.75)
     assert [s.alpha(t, 4000) for t in (100, 1500, 3000, 3001)] == [0.3, 0.3, 0.3, 0.0]
     assert [t for t in range(4001) if s.is_update(t, 4000)] == list(range(100, 3001, 100))

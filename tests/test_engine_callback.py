@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from test_engine_train import RUN, SIZES, toy_data, toy_masks
+from test_engine_train import RUN, SETTINGS, SIZES, toy_data, toy_masks
 
 from psn.training import train_group
 
@@ -17,7 +17,7 @@ class ToySwap:
 
     def __call__(self, state, step):
         state.check_invariants()  # holds on every step, before and after swaps
-        assert state.grad(0) is not None and state.loss.shape == (state.k,)
+        assert state.grad(0).shape == state.weight(0).shape and state.loss.shape == (state.k,)
         if step == 0 or step % self.every:
             return
         mask, w, g = state.mask(0), state.weight(0), state.grad(0)
@@ -44,7 +44,7 @@ class ToySwap:
 def test_toy_swap_keeps_exactness_and_budget():
     data = toy_data()
     swap = ToySwap()
-    results, state = train_group(data, SIZES, toy_masks(2), [42, 123], callback=swap,
+    results, state = train_group(data, SIZES, toy_masks(2), [42, 123], SETTINGS, callback=swap,
                                  return_state=True, **RUN)
     assert len(swap.log) == (state.step - 1) // 3
     state.check_invariants()
@@ -68,7 +68,7 @@ def test_skip_step_leaves_parameters_untouched():
         if step == 3:
             snapshots["after"] = [p.detach().clone() for p in state.model.parameters()]
 
-    train_group(toy_data(), SIZES, toy_masks(1), [5], callback=cb, **RUN)
+    train_group(toy_data(), SIZES, toy_masks(1), [5], SETTINGS, callback=cb, **RUN)
     for a, b in zip(snapshots["before"], snapshots["after"]):
         assert torch.equal(a, b)
 
@@ -85,6 +85,7 @@ def test_replace_mask_single_model_and_bad_layer():
             with pytest.raises(ValueError):
                 state.replace_mask(2, new)
 
-    _, state = train_group(toy_data(), SIZES, toy_masks(2), [1, 2], callback=cb, return_state=True, **RUN)
+    _, state = train_group(toy_data(), SIZES, toy_masks(2), [1, 2], SETTINGS, callback=cb, return_state=True,
+                           **RUN)
     assert (state.fan_in(1)[1] == 4).all()
     state.check_invariants()

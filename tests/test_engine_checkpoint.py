@@ -6,10 +6,14 @@ import torch
 from test_engine_callback import ToySwap
 from test_engine_train import SIZES, toy_data, toy_masks
 
-from psn.training import load_checkpoint, train_group
+from psn.training import TrainSettings, load_checkpoint, train_group
 
 SEEDS = [42, 123]
-RUN = dict(batch_size=32, log=None)
+RUN = dict(log=None)
+
+
+def epochs(n):
+    return TrainSettings(epochs=n, batch_size=32)
 
 
 def _strip(results):
@@ -29,16 +33,16 @@ def _assert_same(a, b):
 
 def test_resume_after_fewer_epochs_is_bit_identical(tmp_path):
     data, masks = toy_data(), toy_masks(2)
-    straight = train_group(data, SIZES, masks, SEEDS, epochs=3, return_state=True, **RUN)
+    straight = train_group(data, SIZES, masks, SEEDS, epochs(3), return_state=True, **RUN)
     ckpt = tmp_path / "group.ckpt"
-    train_group(data, SIZES, masks, SEEDS, epochs=2, checkpoint_path=ckpt, **RUN)
+    train_group(data, SIZES, masks, SEEDS, epochs(2), checkpoint_path=ckpt, **RUN)
     payload = load_checkpoint(ckpt)  # weights_only=True inside
     assert payload["epoch"] == 2 and len(payload["history"]["test_accuracy"]) == 2
-    resumed = train_group(data, SIZES, masks, SEEDS, epochs=3, checkpoint_path=ckpt, return_state=True, **RUN)
+    resumed = train_group(data, SIZES, masks, SEEDS, epochs(3), checkpoint_path=ckpt, return_state=True, **RUN)
     _assert_same(straight, resumed)
     assert load_checkpoint(ckpt)["epoch"] == 3
     # a finished checkpoint returns the same results without training
-    again = train_group(data, SIZES, masks, SEEDS, epochs=3, checkpoint_path=ckpt, return_state=True, **RUN)
+    again = train_group(data, SIZES, masks, SEEDS, epochs(3), checkpoint_path=ckpt, return_state=True, **RUN)
     _assert_same(straight, again)
 
 
@@ -48,7 +52,7 @@ class Crash(RuntimeError):
 
 def test_kill_mid_epoch_with_mask_swaps_resumes_identically(tmp_path):
     data, masks = toy_data(), toy_masks(2)
-    straight = train_group(data, SIZES, masks, SEEDS, epochs=3, callback=ToySwap(), return_state=True, **RUN)
+    straight = train_group(data, SIZES, masks, SEEDS, epochs(3), callback=ToySwap(), return_state=True, **RUN)
     swap = ToySwap()
 
     def crashing(state, step):
@@ -58,10 +62,10 @@ def test_kill_mid_epoch_with_mask_swaps_resumes_identically(tmp_path):
 
     ckpt = tmp_path / "sub" / "group.ckpt"
     with pytest.raises(Crash):
-        train_group(data, SIZES, masks, SEEDS, epochs=3, callback=crashing, checkpoint_path=ckpt, **RUN)
+        train_group(data, SIZES, masks, SEEDS, epochs(3), callback=crashing, checkpoint_path=ckpt, **RUN)
     assert load_checkpoint(ckpt)["epoch"] == 1
     assert not list(ckpt.parent.glob("*.part"))
-    resumed = train_group(data, SIZES, masks, SEEDS, epochs=3, callback=ToySwap(), checkpoint_path=ckpt,
+    resumed = train_group(data, SIZES, masks, SEEDS, epochs(3), callback=ToySwap(), checkpoint_path=ckpt,
                           return_state=True, **RUN)
     _assert_same(straight, resumed)
 
@@ -69,10 +73,10 @@ def test_kill_mid_epoch_with_mask_swaps_resumes_identically(tmp_path):
 def test_checkpoint_of_another_run_is_not_resumed(tmp_path):
     data, masks = toy_data(), toy_masks(2)
     ckpt = tmp_path / "group.ckpt"
-    train_group(data, SIZES, masks, SEEDS, epochs=1, checkpoint_path=ckpt, **RUN)
+    train_group(data, SIZES, masks, SEEDS, epochs(1), checkpoint_path=ckpt, **RUN)
     lines = []
-    other = train_group(data, SIZES, masks, [1, 2], epochs=2, checkpoint_path=ckpt,
+    other = train_group(data, SIZES, masks, [1, 2], epochs(2), checkpoint_path=ckpt,
                         **dict(RUN, log=lines.append))
-    assert _strip(other) == _strip(train_group(data, SIZES, masks, [1, 2], epochs=2, **RUN))
+    assert _strip(other) == _strip(train_group(data, SIZES, masks, [1, 2], epochs(2), **RUN))
     assert f"checkpoint {ckpt} is from a different run (seeds); starting fresh" in lines
     assert load_checkpoint(tmp_path / "missing.ckpt") is None

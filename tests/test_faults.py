@@ -307,6 +307,7 @@ def test_yaml_syntax_error_names_file_and_line(tmp_path):
     assert msg.startswith(f"config: {bad} line 4") and "\n" not in msg
 
 
+@pytest.mark.slow
 def test_workflow_config_yaml_syntax_error_names_file_and_line(tmp_path):
     copy_ = tmp_path / "wf"
     for name in ("rules", "scripts", "src", "envs"):
@@ -320,6 +321,7 @@ def test_workflow_config_yaml_syntax_error_names_file_and_line(tmp_path):
     assert last.startswith(f"config: {copy_ / 'config.yaml'} line 4"), proc.stderr[-2000:]
 
 
+@pytest.mark.slow
 def test_results_dir_outside_the_working_directory_is_announced(tmp_path):
     elsewhere = tmp_path / "elsewhere"
     work = tmp_path / "work"
@@ -339,6 +341,7 @@ def test_results_dir_outside_the_working_directory_is_announced(tmp_path):
 # the same faults through the workflow
 
 
+@pytest.mark.slow
 @needs_fashion
 def test_workflow_survives_stale_broken_checkpoints_and_names_a_corrupt_mask(tmp_path):
     """Kill a masked job after its first epoch, change masks.rounding: the rerun starts fresh.

@@ -317,6 +317,7 @@ def test_readings_with_every_default_dense_model_diverged_skip_their_rows():
     assert t["sparse_minus_dense"].tolist() == pytest.approx([0.3, 0.3])
 
 
+@pytest.mark.slow
 def test_an_empty_include_and_a_foreign_working_directory_are_said(tmp_path):
     empty = tmp_path / "full_size"
     empty.mkdir()

@@ -6,6 +6,7 @@ import torch
 from torch import nn
 
 from psn.model import BatchedMLP, derive_seed, init_std, init_weight, stack_masks
+from psn.model.init import DEFAULT_INIT
 
 SIZES = [40, 64, 48, 5]
 
@@ -36,7 +37,7 @@ def test_stack_masks_shapes_and_dense_defaults():
 def test_init_masked_zero_and_mean_fan_in_std():
     n_out, n_in = 512, 400
     mask = torch.rand(n_out, n_in, generator=torch.Generator().manual_seed(0)) < 0.1
-    w = init_weight(n_out, n_in, mask, seed=7, layer=0)
+    w = init_weight(n_out, n_in, mask, seed=7, layer=0, init="mean_fan_in")
     assert (w[~mask] == 0).all()
     density = mask.float().mean().item()
     expected = (2.0 / (density * n_in)) ** 0.5  # Eq. 9
@@ -58,12 +59,14 @@ def test_init_per_neuron_scales_rows_by_own_fan_in():
 def test_init_std_by_hand():
     mask = torch.tensor([[1, 1, 1, 1], [1, 0, 0, 0], [0, 0, 0, 0]], dtype=torch.bool)
     # Eq. 9: 5 active of 3 x 4, mean fan-in 5/3, sigma^2 = 2 / (5/3)
-    assert init_std(mask, 4) == pytest.approx((2 / (5 / 3)) ** 0.5)
+    assert init_std(mask, 4, "mean_fan_in") == pytest.approx((2 / (5 / 3)) ** 0.5)
     # per neuron: sigma_i^2 = 2 / f_i, one row each; the empty row counts as f = 1
     per_row = init_std(mask, 4, "per_neuron")
     assert per_row.shape == (3, 1)
     torch.testing.assert_close(per_row[:, 0], torch.tensor([(2 / 4) ** 0.5, 2**0.5, 2**0.5]))
-    assert init_std(None, 50) == init_std(None, 50, "per_neuron") == pytest.approx(0.2)
+    assert init_std(None, 50, "mean_fan_in") == init_std(None, 50, "per_neuron") == pytest.approx(0.2)
+    # the default, PyTorch's: the std of U(-1/sqrt(n_in), 1/sqrt(n_in)), whatever the mask
+    assert init_std(mask, 4) == init_std(None, 4) == pytest.approx((1 / 12) ** 0.5)
     with pytest.raises(ValueError, match="xavier"):
         init_std(mask, 4, "xavier")
 
@@ -81,7 +84,7 @@ def test_init_scale_readings():
     PyTorch's default draws U(-1/sqrt(n_in), 1/sqrt(n_in)) for weights and biases alike."""
     n_out, n_in = 600, 500
     mask = torch.rand(n_out, n_in, generator=torch.Generator().manual_seed(2)) < 0.1
-    eq9 = init_weight(n_out, n_in, mask, 5, 0)
+    eq9 = init_weight(n_out, n_in, mask, 5, 0, init="mean_fan_in")
     dense = init_weight(n_out, n_in, mask, 5, 0, init="dense_fan_in")
     assert dense[mask].std().item() == pytest.approx((2 / n_in) ** 0.5, rel=0.03)
     ratio = (eq9[mask].std() / dense[mask].std()).item()
@@ -101,6 +104,16 @@ def test_init_scale_readings():
     assert all((b == 0).all() for b in he.biases)
 
 
+def test_the_default_init_is_defined_once_and_is_torch_default():
+    assert DEFAULT_INIT == "torch_default"
+    masks = stack_masks(_masks(2), SIZES, 2)
+    default = BatchedMLP(SIZES, masks, [1, 2])
+    named = BatchedMLP(SIZES, masks, [1, 2], init="torch_default")
+    assert all(torch.equal(a, b) for a, b in zip(default.parameters(), named.parameters()))
+    mask = torch.rand(20, 30, generator=torch.Generator().manual_seed(4)) < 0.3
+    assert torch.equal(init_weight(20, 30, mask, 9, 2), init_weight(20, 30, mask, 9, 2, init="torch_default"))
+
+
 def test_init_values_do_not_depend_on_mask_layout_or_group():
     a = torch.zeros(30, 20, dtype=torch.bool)
     a[:, :10] = True
@@ -117,7 +130,7 @@ def test_init_values_do_not_depend_on_mask_layout_or_group():
 
 
 def test_biases_zero_output_layer_dense_he():
-    model = BatchedMLP([100, 200, 2000], stack_masks(None, [100, 200, 2000], 1), [0])
+    model = BatchedMLP([100, 200, 2000], stack_masks(None, [100, 200, 2000], 1), [0], init="mean_fan_in")
     assert all((b == 0).all() for b in model.biases)
     assert model.weights[-1].std().item() == pytest.approx((2 / 200) ** 0.5, rel=0.03)
 

@@ -20,16 +20,8 @@ from psn.masks.erk import erk_densities
 from psn.masks.network import layer_seed
 from psn.masks.starts import start_masks
 from psn.model.mlp import BatchedMLP, stack_masks
-from psn.training import (
-    ADAM_BETAS,
-    ADAM_EPS,
-    LR,
-    CosineSchedule,
-    DSTSettings,
-    epoch_order,
-    make_method,
-    train_group,
-)
+from psn.training import (ADAM_BETAS, ADAM_EPS, LR, CosineSchedule, DSTSettings, TrainSettings, epoch_order,
+                          make_method, train_group)
 from psn.training.module import DynamicSparsity, linear_layers, sparse_layers, sparsify
 
 SIZES = [20, 32, 32, 3]
@@ -103,8 +95,9 @@ def engine_and_module(method, start, init, seed=7):
         assert torch.equal(linear.weight_mask.bool(), masks[layer])
 
     callback = make_method(method, DSTSettings(schedule=FAST))
-    _, state = train_group(data, SIZES, [masks], [seed], epochs=EPOCHS, batch_size=BATCH, init=init,
-                           device="cpu", callback=callback, return_state=True, log=None)
+    settings = TrainSettings(epochs=EPOCHS, batch_size=BATCH, init=init, device="cpu")
+    _, state = train_group(data, SIZES, [masks], [seed], settings, callback=callback, return_state=True,
+                           log=None)
 
     init_model = BatchedMLP(SIZES, stack_masks([masks], SIZES, 1), [seed], init)  # the engine's init
     with torch.no_grad():
@@ -334,6 +327,7 @@ def test_dynamic_sparsity_says_what_it_needs():
 
 @pytest.mark.skipif(shutil.which("g++") is None and shutil.which("cc") is None,
                     reason="torch.compile's CPU backend needs a C++ compiler")
+@pytest.mark.slow
 def test_torch_compile_trains_with_the_dense_gradient():
     net = MLP()
     model = sparsify(torch.compile(net), 0.8, "lognormal", ccv=1.0, seed=1)  # compiled, then sparsified
@@ -378,6 +372,7 @@ def test_dynamic_sparsity_on_cuda_matches_cpu_masks_at_the_first_update():
 # the example
 
 
+@pytest.mark.slow
 def test_the_fashion_mnist_example_trains_and_reports_ccv(repo):
     path = repo / "examples" / "fashion_cnn.py"
     spec = importlib.util.spec_from_file_location("fashion_cnn", path)

@@ -2,7 +2,8 @@ import copy
 
 from psn.config import ConfigError, validate
 from psn.workflow import plan
-from psn.workflow.plan import RANDOM, Condition, format_sparsity, mask_jobs
+from psn.names import format_sparsity
+from psn.workflow.plan import RANDOM, Condition, mask_jobs
 
 
 def test_format_sparsity_is_short_and_exact():
@@ -156,3 +157,63 @@ def test_a_he_reading_trains_dense_again_when_the_default_is_not_he(paper_config
     keys = [k for k, _ in plan.experiment_members(validate(raw))["readings"] if k.startswith("readings/")]
     # dense under torch_default (the default) is not dense under He: it trains under the reading
     assert "readings/init-dense_fan_in/fashion_mnist/784-1024-1024-10/e10/dense/none/s0" in keys
+
+
+# the jobs' params, as the rules hand them to the scripts and the scripts write them into results:
+# a change here changes every result file's bytes (and reruns every job)
+TINY_TRAINING = {"lr": 0.001, "init": "torch_default", "device": "auto", "threads": 2, "precision": "fp32"}
+
+
+def test_a_mask_job_s_params(preset):
+    cfg = validate(preset("tiny.yaml"))
+    job = mask_jobs(cfg)["784-64-64/lognormal-ccv1.5/random/s90"]
+    expected = {"profile": "lognormal", "params": {"ccv": 1.5}, "spread": "random", "sparsity": 0.9,
+                "layer_sizes": [784, 64, 64], "seeds": [42, 123], "f_min": 1, "rounding": "ceil",
+                "enforce_s_max": False, "condition": "lognormal-ccv1.5", "arch": "784-64-64"}
+    assert list(job.to_params(cfg).items()) == list(expected.items())  # the order too
+
+
+def test_a_training_group_s_params(preset):
+    cfg = validate(preset("tiny.yaml"))
+    key = "readings/init-mean_fan_in/fashion_mnist/784-64-64-10/e1/dense/none/s0"
+    expected = {"key": key, "dataset": "fashion_mnist", "arch": "784-64-64-10",
+                "layer_sizes": [784, 64, 64, 10], "condition": "dense", "profile": "dense", "params": {},
+                "spread": "none", "sparsity": 0.0, "epochs": 1, "batch_size": 128, "seeds": [42, 123],
+                "training": {**TINY_TRAINING, "init": "mean_fan_in"},   # the reading's init
+                "reading": "init-mean_fan_in"}
+    params = plan.train_jobs(cfg)[key].to_params(cfg)
+    assert list(params.items()) == list(expected.items())
+    assert list(params["training"]) == list(TINY_TRAINING)
+    # the default's groups carry no reading key, so results made before readings stay valid
+    default = plan.train_jobs(cfg)["fashion_mnist/784-64-64-10/e1/dense/none/s0"].to_params(cfg)
+    assert "reading" not in default and default["training"] == TINY_TRAINING
+
+
+def test_a_dst_group_s_params(preset):
+    from psn.workflow import dst_plan
+
+    cfg = validate(preset("tiny.yaml"))
+    jobs = dst_plan.dst_jobs(cfg)
+    expected = {
+        "key": "fashion_mnist/784-64-64-10/e1/ln-paper/s90", "dataset": "fashion_mnist",
+        "arch": "784-64-64-10", "layer_sizes": [784, 64, 64, 10], "start": "ln-paper", "ccv_offset": None,
+        "paper_ccv": 2.52,                                       # Table 4, Fashion-MNIST at 90%
+        "sparsity": 0.9, "epochs": 1, "batch_size": 128, "seeds": [42, 123],
+        "rigl": {"drop_fraction": 0.3, "update_every": 100, "end_fraction": 0.75, "update_at_zero": False,
+                 "tie_break": "random", "grow_score": "dense_gradient", "erk_dense_output_in_budget": False,
+                 "equilibrium_ccv": "mean"},
+        "masks": {"f_min": 1, "rounding": "ceil", "random_baseline": "uniform", "above_smax": "clamp"},
+        "training": TINY_TRAINING,
+    }
+    params = jobs["rigl/fashion_mnist/784-64-64-10/e1/ln-paper/s90"].to_params(cfg)
+    assert list(params.items()) == list(expected.items())
+    assert list(params["rigl"]) == list(expected["rigl"])
+    # another method is named; settings away from their defaults appear under "dst"
+    set_params = jobs["set/fashion_mnist/784-64-64-10/e1/erk/s90"].to_params(cfg)
+    assert list(set_params)[-1] == "method" and set_params["method"] == "set"
+    raw = copy.deepcopy(preset("tiny.yaml"))
+    raw["dst"]["schedule"] = "constant"
+    cfg = validate(raw)
+    params = dst_plan.dst_jobs(cfg)["rigl/fashion_mnist/784-64-64-10/e1/erk/s90"].to_params(cfg)
+    assert params["dst"] == {"schedule": "constant"} and params["paper_ccv"] is None
+

@@ -1,4 +1,4 @@
-"""psn.render.dst and scripts/dst_tables.py + render_dst.py: every output, byte-identical
+"""psn.render.dst (with figure3, dst_curves, fanin) and scripts/dst_tables.py + render_dst.py: every output, byte-identical
 twice, the paper's numbers beside ours, a method column, placeholders without runs."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from test_render_static import read_all
 from psn.analysis import rigl as ar
 from psn.analysis.fanin import fanin_tables
 from psn.render import dst as rr
+from psn.render import style
 from test_analysis_rigl import cell_runs, equilibrium, make_run
 
 
@@ -39,14 +40,15 @@ def tables(runs, eqs) -> dict[str, pd.DataFrame]:
 
 
 def test_start_labels_and_styles():
-    assert [rr.start_label(s) for s in ("ln-equil", "ln-equil-0.5", "ln-equil+0.5", "lognormal-ccv2.5", "erk")] == \
+    assert [style.start_label(s) for s in ("ln-equil", "ln-equil-0.5", "ln-equil+0.5", "lognormal-ccv2.5", "erk")] == \
         ["LN (equil.)", "LN (equil. −0.5)", "LN (equil. +0.5)", "LN (CCV 2.5)", "ERK"]
-    assert rr.start_style("static")["ls"] == "--"
-    colours = [rr.start_style(s)["color"] for s in ("ln-equil", "ln-equil-0.5", "ln-equil+0.5", "ln-paper", "erk",
+    assert style.start_style("static")["ls"] == "--"
+    colours = [style.start_style(s)["color"] for s in ("ln-equil", "ln-equil-0.5", "ln-equil+0.5", "ln-paper", "erk",
                                                     "uniform", "static", "lognormal-ccv2.5")]
     assert len(set(colours)) == len(colours)
 
 
+@pytest.mark.slow
 def test_render_all_complete_and_deterministic(tmp_path):
     t = tables(runs_two_cells(), [equilibrium(cell=("fashion_mnist", "784-64-64-10", "3", "90")),
                                   equilibrium(per_layer=(1.0, 1.2), cell=("fashion_mnist", "784-64-64-10", "3", "80"))])
@@ -70,6 +72,7 @@ def test_render_all_complete_and_deterministic(tmp_path):
     assert "54-input first hidden layer" in text["erk_forest_md"]
 
 
+@pytest.mark.slow
 def test_render_all_one_cell_and_a_changed_result(tmp_path):
     runs = cell_runs()
     out = outputs(tmp_path / "one")
@@ -89,7 +92,7 @@ def test_render_all_without_runs_and_unknown_keys(tmp_path):
     rr.render_all({}, out)
     files = read_all(out)
     assert files["fig3_png"].startswith(b"\x89PNG")
-    assert rr.NO_RUNS in files["gaps_md"].decode()
+    assert style.NO_RUNS in files["gaps_md"].decode()
     assert "(2.52)" in files["table4_md"].decode()  # the paper's Table 4 still shown
     assert len(pd.read_csv(out["erk_forest_csv"])) == 16
     with pytest.raises(KeyError):
@@ -98,6 +101,7 @@ def test_render_all_without_runs_and_unknown_keys(tmp_path):
         rr.render_all({"runs": pd.DataFrame()}, {})
 
 
+@pytest.mark.slow
 def test_scripts_tables_then_render(tmp_path, repo):
     runs = runs_two_cells()
     paths = []

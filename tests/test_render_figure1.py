@@ -11,6 +11,7 @@ from psn.analysis.published import TABLE3 as PAPER_TABLE3
 from psn.render.table3 import published_mask_comparison, smax_table
 
 
+@pytest.mark.slow
 def test_figure1_is_byte_deterministic_and_draws_the_paper_data(tmp_path):
     kw = dict(n_in=100, n_out=128, ks=(1, 5, 50), dpi=40)
     d1 = render_figure1(tmp_path / "a.png", tmp_path / "a.pdf", **kw)

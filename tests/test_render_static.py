@@ -42,6 +42,7 @@ def check_formats(files: dict[str, bytes]) -> None:
             assert data.startswith(b"%PDF"), k
 
 
+@pytest.mark.slow
 def test_render_all_complete_and_deterministic(tmp_path, all_models):
     a, b = outputs(tmp_path / "a"), outputs(tmp_path / "b")
     rs.render_all(all_models, a)
@@ -58,7 +59,11 @@ def test_render_all_complete_and_deterministic(tmp_path, all_models):
     assert len(t5) == 46 and t5["paper"].notna().all()
     grad = pd.read_csv(a["gradients_csv"])
     assert {"pearson", "ratio_range"} == set(grad["kind"])
-    assert len(pd.read_csv(a["forest_grid_csv"])) == 8
+    r = grad[(grad["kind"] == "pearson") & (grad["unit"] == "configuration") & (grad["when"] == "init")
+             & (grad["reading"] == "per_connection")].set_index("set")["r"]
+    assert r.to_dict() == pytest.approx({"mnist_sweep": 1.0, "multipeak": 1.0, "all": 1.0})  # ratio = 1 + 2·CV
+    grid = pd.read_csv(a["forest_grid_csv"])
+    assert len(grid) == 8 and grid["gain_vs_depth2"].dropna().tolist() == pytest.approx([1.4] * 4)
     assert len(pd.read_csv(a["ablation_csv"])) == 4
     assert "Summary" in text["comparisons_md"]
     assert "| default (init mean_fan_in) | final |" in text["readings_md"]   # the init it ran under

@@ -12,18 +12,12 @@ from test_engine_train import SIZES, toy_data, toy_masks
 
 from psn.masks.stats import ccv_bound
 from psn.model.init import derive_seed
-from psn.training import train_group
-from psn.training.engine import TrainState, make_optimizer, train_step
 from psn.model.mlp import BatchedMLP, stack_masks
-from psn.training.dst import (
-    CosineSchedule,
-    DSTSettings,
-    drop_and_grow,
-    drop_counts,
-    layer_record,
-    select_top,
-)
+from psn.training import TrainSettings, TrainState, make_optimizer, train_group, train_step
+from psn.training.drop_grow import drop_and_grow, drop_counts, layer_record, select_top
+from psn.training.dst import DSTSettings
 from psn.training.rigl import RigL
+from psn.training.schedules import CosineSchedule
 
 
 def rigl_masks(weight, grad, mask, k, *, ties="random", grow="dense_gradient", grow_from="not_kept",
@@ -233,7 +227,7 @@ def test_alpha_zero_is_a_no_op():
     data = toy_data()
     masks = toy_masks(2)
     off = DSTSettings(schedule=CosineSchedule(drop_fraction=0.0, update_every=4))
-    (res, st) = train_group(data, SIZES, masks, [42, 123], epochs=2, batch_size=32, log=None,
+    (res, st) = train_group(data, SIZES, masks, [42, 123], TrainSettings(epochs=2, batch_size=32), log=None,
                             callback=RigL(off, check=True), return_state=True)
     for layer in range(2):
         assert torch.equal(st.mask(layer), torch.as_tensor(np.stack([m[layer] for m in masks])))
@@ -241,7 +235,7 @@ def test_alpha_zero_is_a_no_op():
 
 def _run(seeds, masks, **kw):
     rigl = RigL(FAST, check=True)
-    res, st = train_group(toy_data(), SIZES, masks, seeds, epochs=4, batch_size=32, log=None,
+    res, st = train_group(toy_data(), SIZES, masks, seeds, TrainSettings(epochs=4, batch_size=32), log=None,
                           callback=rigl, return_state=True, **kw)
     return res, st
 
@@ -269,7 +263,7 @@ def test_counts_conserved_and_history_recorded_through_training():
 
 def test_rigl_refuses_a_dense_layer():
     with pytest.raises(ValueError, match="layer 0 is dense"):
-        train_group(toy_data(), SIZES, [None], [1], epochs=1, batch_size=32, log=None,
+        train_group(toy_data(), SIZES, [None], [1], TrainSettings(epochs=1, batch_size=32), log=None,
                     callback=RigL(FAST))
 
 

@@ -1,6 +1,7 @@
 """profiles/slurm submits real sbatch jobs (skipped unless a SLURM cluster answers; CI starts
 one on localhost with .ci/slurm-localhost)."""
 
+import json
 import shutil
 import subprocess
 import sys
@@ -8,6 +9,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+
+pytestmark = pytest.mark.slow  # end-to-end: `pytest -m "not slow"` leaves these out
 
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
@@ -55,7 +58,9 @@ def test_training_job_runs_through_sbatch(tmp_path):
     proc = subprocess.run(cmd, capture_output=True, text=True)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-3000:]
-    assert (tmp_path / TARGET).exists()
+    run = json.loads((tmp_path / TARGET).read_text())
+    assert run["job"]["key"] == "fashion_mnist/784-64-64-10/e1/dense/none/s0"
+    assert [m["seed"] for m in run["results"]] == [42, 123] and run["job"]["training"]["device"] == "cpu"
     # the data download ran on the submitting host; preparing and training went to sbatch
     assert "localrule fetch_dataset:" in out
     assert "\nrule prepare_dataset:" in out and "\nrule train_group:" in out

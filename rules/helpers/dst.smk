@@ -31,50 +31,16 @@ def dst_inputs(wildcards):
 
 
 def dst_params(wildcards):
-    """Everything that determines a group's results (the equilibrium target is an input file,
-    read when the job runs). The keys RigL's groups had before SET joined are as they were, and
-    the ones added since appear only away from their defaults, so earlier results and
-    checkpoints stay valid."""
-    from psn.analysis.published import table4_ccv
-
-    job = dst_job(wildcards)
-    d = config["dst"]
-    params = {
-        "key": job.group,
-        "dataset": job.dataset,
-        "arch": plan.format_arch(job.layer_sizes),
-        "layer_sizes": list(job.layer_sizes),
-        "start": job.start.name,
-        "ccv_offset": job.start.offset,
-        "paper_ccv": table4_ccv(job.dataset, job.sparsity) if job.start.paper else None,
-        "sparsity": job.sparsity,
-        "epochs": job.epochs,
-        "batch_size": job.batch_size,
-        "seeds": list(job.seeds),
-        "rigl": {key: d[key] for key in ("drop_fraction", "update_every", "end_fraction",
-                                         "update_at_zero", "tie_break", "grow_score",
-                                         "erk_dense_output_in_budget", "equilibrium_ccv")},
-        "masks": {key: config["masks"][key] for key in ("f_min", "rounding", "random_baseline",
-                                                         "above_smax")},
-        "training": config["training"],
-    }
-    if job.method != dst_plan.PAPER_METHOD:
-        params["method"] = job.method
-    added = {key: d[key] for key, default in (("schedule", "cosine"), ("grow_from", "not_kept"))
-             if d[key] != default}
-    if d["plugins"]:
-        added["plugins"] = list(d["plugins"])
-    if added:
-        params["dst"] = added
-    return params
+    """Everything that determines a group's results."""
+    return dst_job(wildcards).to_params(config)
 
 
 def dst_runtime(wildcards):
-    return group_runtime(dst_job(wildcards), step_cost=1.1)  # + the updates
+    return dst_job(wildcards).runtime_minutes()
 
 
 def dst_mem_mb(wildcards):
-    return group_mem_mb(dst_job(wildcards), 10)  # + the updater's scores, ever-active masks
+    return dst_job(wildcards).mem_mb()
 
 
 def equilibrium_runs(wildcards):

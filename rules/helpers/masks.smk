@@ -12,21 +12,7 @@ def mask_job(wildcards):
 
 def mask_params(wildcards):
     """Everything that determines a mask artifact, so a config change reruns exactly it."""
-    job = mask_job(wildcards)
-    profile, params = job.condition.mask_profile(config["masks"]["random_baseline"])
-    return {
-        "profile": profile,
-        "params": params,
-        "spread": job.spread,
-        "sparsity": job.sparsity,
-        "layer_sizes": list(job.layer_sizes),
-        "seeds": list(job.seeds),
-        "f_min": config["masks"]["f_min"],
-        "rounding": config["masks"]["rounding"],
-        "enforce_s_max": config["masks"]["above_smax"] == "error",
-        "condition": job.condition.name,
-        "arch": plan.format_arch(job.layer_sizes),
-    }
+    return mask_job(wildcards).to_params(config)
 
 
 def all_mask_artifacts(ext):

@@ -1,10 +1,7 @@
 # The report's lookups: its inputs, and the tables it reads from report.include's directories.
 
-INCLUDED_TABLES = ("tables/table3.csv", "tables/mask_published.csv", "tables/dst/models.csv",
-                   "tables/dst/curves.csv", "tables/dst/equilibrium.csv", "tables/dst/fanin.csv", "tables/mnist_sweep/models.csv",
-                   "tables/multipeak/models.csv", "tables/cross_dataset/models.csv",
-                   "tables/fashion_98/models.csv", "tables/spreading_ablation/models.csv",
-                   "tables/forest_grid/models.csv", "tables/readings/models.csv")
+# the tables the report reads from a results directory: the same list the report's reader uses
+from psn.analysis.report import INCLUDED_TABLES
 
 
 EMPTY_INCLUDES_SAID = set()

@@ -31,32 +31,15 @@ def train_inputs(wildcards):
 
 def train_params(wildcards):
     """Everything that determines a training group's results."""
-    job = train_job(wildcards)
-    profile, params = job.condition.mask_profile(config["masks"]["random_baseline"])
-    return {
-        "key": job.key,
-        "dataset": job.dataset,
-        "arch": plan.format_arch(job.layer_sizes),
-        "layer_sizes": list(job.layer_sizes),
-        "condition": job.condition.name,
-        "profile": "dense" if job.condition.is_dense else profile,
-        "params": params,
-        "spread": job.spread,
-        "sparsity": job.sparsity,
-        "epochs": job.epochs,
-        "batch_size": job.batch_size,
-        "seeds": list(job.seeds),
-        "training": {**config["training"], "init": job.override("init") or config["training"]["init"]},
-        **({"reading": job.reading} if job.reading else {}),  # absent for the default: caches stay valid
-    }
+    return train_job(wildcards).to_params(config)
 
 
 def train_runtime(wildcards):
-    return group_runtime(train_job(wildcards))
+    return train_job(wildcards).runtime_minutes()
 
 
 def train_mem_mb(wildcards):
-    return group_mem_mb(train_job(wildcards), 6)  # weights, grads, Adam m and v, masks
+    return train_job(wildcards).mem_mb()
 
 
 def experiment_runs(wildcards):

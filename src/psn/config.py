@@ -81,6 +81,9 @@ def validate(config: Mapping[str, Any], schema: dict | None = None, *,
     if "rigl" in cfg:
         raise ConfigError("config: the 'rigl' section is now 'dst' (dynamic sparse training, methods "
                           "rigl and set): rename it")
+    if isinstance(cfg.get("dst"), Mapping) and "inits" in cfg["dst"]:
+        raise ConfigError("config: dst.inits is now dst.starts (RigL's starting masks; training.init is "
+                          "the weight init): rename it")
     validator = _defaulting_validator(schema)
     error = jsonschema.exceptions.best_match(validator.iter_errors(cfg))
     if error is not None:

@@ -23,6 +23,23 @@ COMPARISON_COLUMNS = ["comparison", "dataset", "sparsity", "spread", "a", "b", "
 # One experiment's comparison: (its models, every experiment's models) -> comparison rows.
 Comparison = Callable[[pd.DataFrame, Mapping[str, pd.DataFrame]], pd.DataFrame]
 
+# The names of comparisons and of their summary rows' tests: the rows' keys, which readers of
+# the table (the reproduction report) import rather than spell again.
+INVERSE_VS_STANDARD = "inverse_vs_standard"
+EVEN_VS_RANDOM = "even_vs_random"
+PROFILE_VS_RANDOM = "profile_vs_random"
+MNIST_PROFILE_VS_RANDOM = "mnist_profile_vs_random"
+MNIST_VARIANT_SPREAD = "mnist_variant_spread"
+CROSS_DATASET_VS_RANDOM = "cross_dataset_vs_random"
+CROSS_DATASET_SPREAD = "cross_dataset_spread"            # Table 6's seven sparse rows
+CROSS_DATASET_SPREAD_ALL = "cross_dataset_spread_all"    # every variant (Figure 2c's nine)
+MEAN_DIFF_MATCHED = "mean diff (inverse − standard, matched configs)"
+PAIRED_T = "paired t (config means)"
+MAX_ABS_DIFF = "max |diff|"
+MEAN_ABS_DIFF = "mean |diff|"
+MIN_P = "min p"
+RANGE_OF_MEANS = "range of means (max − min)"
+
 
 def _pair_row(comparison, a_name, b_name, a, b, **extra) -> dict:
     """One comparison row: a − b over seeds, Welch."""
@@ -61,7 +78,7 @@ def inverse_vs_standard(sweep: pd.DataFrame) -> pd.DataFrame:
             b = sweep[(sweep["profile"] == prof) & (sweep["dataset"] == d) & (sweep["_s"] == s)
                       & (sweep["spread"] == spread)]
             if len(b):
-                rows.append(_pair_row("inverse_vs_standard", inv, prof, a, b,
+                rows.append(_pair_row(INVERSE_VS_STANDARD, inv, prof, a, b,
                                       dataset=d, sparsity=s, spread=spread))
     per = comparison_frame(rows)
     ok = per.dropna(subset=["mean_a", "mean_b"])
@@ -70,14 +87,14 @@ def inverse_vs_standard(sweep: pd.DataFrame) -> pd.DataFrame:
         t, p = paired(ok["mean_a"], ok["mean_b"])
         c = pub.COMPARISONS
         out.append(comparison_frame([
-            summary_row("inverse_vs_standard", "mean diff (inverse − standard, matched configs)",
+            summary_row(INVERSE_VS_STANDARD, MEAN_DIFF_MATCHED,
                          float(ok["diff"].mean()), c["inverse_vs_standard_mean_diff"]["value"],
                          c["inverse_vs_standard_mean_diff"]["source"], n_a=len(ok), n_b=len(ok)),
-            summary_row("inverse_vs_standard", "paired t (config means)",
+            summary_row(INVERSE_VS_STANDARD, PAIRED_T,
                          float(ok["diff"].mean()), c["inverse_vs_standard_p"]["value"],
                          c["inverse_vs_standard_p"]["source"], n_a=len(ok), n_b=len(ok),
                          statistic=t, p=p),
-            summary_row("inverse_vs_standard", "max |diff|", float(ok["diff"].abs().max()),
+            summary_row(INVERSE_VS_STANDARD, MAX_ABS_DIFF, float(ok["diff"].abs().max()),
                          c["inverse_vs_standard_max_abs_diff"]["value"][1],
                          c["inverse_vs_standard_max_abs_diff"]["source"], n_a=len(ok), n_b=len(ok)),
         ]))
@@ -93,7 +110,7 @@ def even_vs_random(sweep: pd.DataFrame) -> pd.DataFrame:
     for (d, cond, s), g in psn.groupby(["dataset", "condition", "_s"]):
         a, b = g[g["spread"] == "even"], g[g["spread"] == "random"]
         if len(a) and len(b):
-            rows.append(_pair_row("even_vs_random", f"{cond} even", f"{cond} random", a, b,
+            rows.append(_pair_row(EVEN_VS_RANDOM, f"{cond} even", f"{cond} random", a, b,
                                   dataset=d, sparsity=s, spread="even−random"))
     per = comparison_frame(rows)
     ok = per.dropna(subset=["diff"])
@@ -102,20 +119,20 @@ def even_vs_random(sweep: pd.DataFrame) -> pd.DataFrame:
         c = pub.COMPARISONS
         t, p = paired(ok["mean_a"], ok["mean_b"])
         out.append(comparison_frame([
-            summary_row("even_vs_random", "max |diff|", float(ok["diff"].abs().max()),
+            summary_row(EVEN_VS_RANDOM, MAX_ABS_DIFF, float(ok["diff"].abs().max()),
                          c["even_vs_random_max_abs_diff"]["value"],
                          c["even_vs_random_max_abs_diff"]["source"], n_a=len(ok), n_b=len(ok)),
-            summary_row("even_vs_random", "mean |diff|", float(ok["diff"].abs().mean()),
+            summary_row(EVEN_VS_RANDOM, MEAN_ABS_DIFF, float(ok["diff"].abs().mean()),
                          c["even_vs_random_mean_abs_diff"]["value"],
                          c["even_vs_random_mean_abs_diff"]["source"], n_a=len(ok), n_b=len(ok)),
-            summary_row("even_vs_random", "paired t (config means)", float(ok["diff"].mean()),
+            summary_row(EVEN_VS_RANDOM, PAIRED_T, float(ok["diff"].mean()),
                          n_a=len(ok), n_b=len(ok),
                          statistic=t, p=p),
         ]))
     return pd.concat(out, ignore_index=True)
 
 
-def profiles_vs_random(models: pd.DataFrame, comparison: str = "profile_vs_random",
+def profiles_vs_random(models: pd.DataFrame, comparison: str = PROFILE_VS_RANDOM,
                        sparsities: Iterable[float] | None = None,
                        paper_min_p: float = np.nan, source: str = "") -> pd.DataFrame:
     """Every PSN (condition, spread) vs the random baseline at the same dataset and sparsity
@@ -137,7 +154,7 @@ def profiles_vs_random(models: pd.DataFrame, comparison: str = "profile_vs_rando
     summ = []
     for d, g in per.groupby("dataset"):
         ps = g["p"].dropna()
-        summ.append(summary_row(comparison, "min p", np.nan, paper_min_p, source, dataset=d, n_a=len(ps),
+        summ.append(summary_row(comparison, MIN_P, np.nan, paper_min_p, source, dataset=d, n_a=len(ps),
                                  p=float(ps.min()) if len(ps) else np.nan))
         summ.append(summary_row(comparison, "count p < 0.05", float((ps < 0.05).sum()), 0.0,
                                  source, dataset=d, n_a=len(ps)))
@@ -164,7 +181,7 @@ def variant_spread(models: pd.DataFrame, comparison: str, paper: Mapping[str, fl
     for (d, s), g in m.groupby(["dataset", "_s"]):
         means = g["final_acc_mean"].dropna()
         pv = paper.get(d, np.nan) if isinstance(paper, Mapping) else paper
-        rows.append(summary_row(comparison, "range of means (max − min)",
+        rows.append(summary_row(comparison, RANGE_OF_MEANS,
                                  float(means.max() - means.min()) if len(means) else np.nan,
                                  pv, source, dataset=d, sparsity=s, n_a=len(means),
                                  a=str(g.loc[g["final_acc_mean"].idxmax(), "condition"]) if len(means) else "",

@@ -20,7 +20,7 @@ import pandas as pd
 
 from psn.analysis import published as pub
 from psn.analysis.columns import sparsity_key
-from psn.analysis.rigl import PAPER_METHOD, n_layers, of_method
+from psn.analysis.dst_cells import PAPER_METHOD, n_layers, of_method
 from psn.masks.starts import ordered_starts
 from psn.masks.stats import ccv_bound
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from psn.analysis.rigl import CELL_KEYS, job_cell
+from psn.analysis.dst_cells import CELL_KEYS, job_cell
 from psn.masks.starts import Start, ordered_starts
 
 TOP_FRACTION = 0.10  # the share of connections held by this fraction of neurons

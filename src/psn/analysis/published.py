@@ -91,9 +91,6 @@ def table6() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-# §3.2's dense baselines, mean ± std (Table 6's Dense row, with the std the text adds)
-DENSE_CROSS_DATASET_STD = {"mnist": 0.12, "fashion_mnist": 0.27, "emnist_balanced": 0.15, "forest_cover": 0.09}
-
 # §3.2: a separate Fashion-MNIST run at 98%, 3 seeds: power-law CV 1.0 against random
 FASHION_98 = {
     "powerlaw": {"value": 88.56, "source": "§3.2 (Fashion-MNIST 98%, power-law CV 1.0, 3 seeds)"},

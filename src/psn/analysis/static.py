@@ -15,13 +15,31 @@ import pandas as pd
 from psn.analysis import published as pub
 from psn.analysis.columns import (CONFIG_KEYS, DEFAULT_METRICS, DENSE_CONDITION, GRAD_COLUMNS,
                                   RANDOM_CONDITION, WHENS, present)
-from psn.analysis.comparisons import (Comparison, comparison_frame, even_vs_random, inverse_vs_standard,
-                                      profiles_vs_random, summary_row, variant_spread)
+from psn.analysis.comparisons import (CROSS_DATASET_SPREAD, CROSS_DATASET_SPREAD_ALL, CROSS_DATASET_VS_RANDOM,
+                                      MNIST_PROFILE_VS_RANDOM, MNIST_VARIANT_SPREAD, Comparison, comparison_frame,
+                                      even_vs_random, inverse_vs_standard, profiles_vs_random, summary_row,
+                                      variant_spread)
 from psn.analysis.stats import final_accuracies, finished, pearson, summarise
 from psn.model.gradients import READINGS
 
 
 # ---- Multi-peak (Figure 2b) ---------------------------------------------------------------------
+
+# The multi-peak comparison's name and its rows' tests (the report imports them)
+MULTIPEAK = "multipeak"
+TOTAL_RANGE, MIN_CONFIG_MEAN, MAX_CONFIG_MEAN = "total range", "min config mean", "max config mean"
+ACC_K1_BETA1200 = "acc k=1 β=1200"
+DROP_K1_VS_DENSE = "drop k=1 β=1200 vs dense (mnist_sweep)"
+DROP_K1_VS_BEST = "drop k=1 β=1200 vs best multi-peak"
+
+
+def range_at_beta(beta: float) -> str:
+    return f"range β={beta:g}"
+
+
+def ccv_k1_at_beta(beta: float) -> str:
+    return f"fan-in CCV k=1 β={beta:g}"
+
 
 def multipeak_summary(mp: pd.DataFrame) -> pd.DataFrame:
     """Per (β, k): accuracy, realised fan-in CCV and realised sparsity mean ± std, gradient
@@ -35,32 +53,32 @@ def multipeak_ranges(summary: pd.DataFrame, dense_mean: float | None = None) -> 
     dense mean (the paper's 0.69% = 97.81 − 97.12) when ``dense_mean`` is given."""
     mp = pub.MULTIPEAK
     acc = summary["final_acc_mean"]
-    rows = [summary_row("multipeak", "total range", float(acc.max() - acc.min()),
+    rows = [summary_row(MULTIPEAK, TOTAL_RANGE, float(acc.max() - acc.min()),
                          mp["total_range"]["value"], mp["total_range"]["source"], n_a=int(acc.notna().sum())),
-            summary_row("multipeak", "min config mean", float(acc.min()), mp["acc_min"]["value"], mp["acc_min"]["source"]),
-            summary_row("multipeak", "max config mean", float(acc.max()), mp["acc_max"]["value"], mp["acc_max"]["source"])]
+            summary_row(MULTIPEAK, MIN_CONFIG_MEAN, float(acc.min()), mp["acc_min"]["value"], mp["acc_min"]["source"]),
+            summary_row(MULTIPEAK, MAX_CONFIG_MEAN, float(acc.max()), mp["acc_max"]["value"], mp["acc_max"]["source"])]
     for beta, g in summary.groupby("beta"):
         key = f"range_beta{beta:g}"
         a = g["final_acc_mean"]
-        rows.append(summary_row("multipeak", f"range β={beta:g}", float(a.max() - a.min()),
+        rows.append(summary_row(MULTIPEAK, range_at_beta(beta), float(a.max() - a.min()),
                                  mp.get(key, {}).get("value", np.nan), mp.get(key, {}).get("source", ""),
                                  n_a=int(a.notna().sum())))
     for beta in (1200, 50):
         k1 = summary[(summary["k"] == 1) & (summary["beta"] == beta)]
         key = f"ccv_k1_beta{beta}"
         if len(k1):
-            rows.append(summary_row("multipeak", f"fan-in CCV k=1 β={beta}", float(k1["fan_in_cv_mean"].iloc[0]),
+            rows.append(summary_row(MULTIPEAK, ccv_k1_at_beta(beta), float(k1["fan_in_cv_mean"].iloc[0]),
                                      mp[key]["value"], mp[key]["source"]))
     k1 = summary[(summary["k"] == 1) & (summary["beta"] == 1200)]
     if len(k1):
         a = float(k1["final_acc_mean"].iloc[0])
-        rows.append(summary_row("multipeak", "acc k=1 β=1200", a, mp["acc_k1_beta1200"]["value"],
+        rows.append(summary_row(MULTIPEAK, ACC_K1_BETA1200, a, mp["acc_k1_beta1200"]["value"],
                                  mp["acc_k1_beta1200"]["source"], n_a=int(k1["n"].iloc[0]),
                                  n_diverged_a=int(k1["n_diverged"].iloc[0])))
         if dense_mean is not None:
-            rows.append(summary_row("multipeak", "drop k=1 β=1200 vs dense (mnist_sweep)", dense_mean - a,
+            rows.append(summary_row(MULTIPEAK, DROP_K1_VS_DENSE, dense_mean - a,
                                      mp["drop_k1_beta1200"]["value"], mp["drop_k1_beta1200"]["source"]))
-        rows.append(summary_row("multipeak", "drop k=1 β=1200 vs best multi-peak", float(acc.max()) - a))
+        rows.append(summary_row(MULTIPEAK, DROP_K1_VS_BEST, float(acc.max()) - a))
     return comparison_frame(rows)
 
 
@@ -142,6 +160,10 @@ def gradient_table(models_by_set: Mapping[str, pd.DataFrame],
 
 # ---- Spreading ablation ---------------------------------------------------------------------------
 
+# The ablation comparison's name and its one row's test (the report imports them)
+SPREADING_ABLATION, SEQUENTIAL_MINUS_EVEN = "spreading_ablation", "sequential − even"
+
+
 def spreading_ablation(abl: pd.DataFrame) -> pd.DataFrame:
     """Accuracy per spread (sequential, even, random) of the PSN profile and of the random
     baseline, and each one's difference from even (paper: sequential − even = −22.49%)."""
@@ -213,7 +235,7 @@ def ablation_comparison(abl: pd.DataFrame) -> pd.DataFrame:
         return comparison_frame([])
     src = pub.SPREADING_ABLATION["sequential_minus_even"]
     gap = float(seq["diff_vs_even"].iloc[0])
-    return comparison_frame([summary_row("spreading_ablation", "sequential − even", gap, src["value"], src["source"],
+    return comparison_frame([summary_row(SPREADING_ABLATION, SEQUENTIAL_MINUS_EVEN, gap, src["value"], src["source"],
                                          a="sequential", b="even")])
 
 
@@ -223,18 +245,18 @@ STATIC_COMPARISONS: tuple[tuple[str, Comparison], ...] = (
     ("mnist_sweep", lambda sweep, _: inverse_vs_standard(sweep)),
     ("mnist_sweep", lambda sweep, _: even_vs_random(sweep)),
     ("mnist_sweep", lambda sweep, _: profiles_vs_random(
-        sweep, "mnist_profile_vs_random", paper_min_p=_C["profiles_vs_random_min_p"]["value"],
+        sweep, MNIST_PROFILE_VS_RANDOM, paper_min_p=_C["profiles_vs_random_min_p"]["value"],
         source=_C["profiles_vs_random_min_p"]["source"])),
     ("mnist_sweep", lambda sweep, _: variant_spread(
-        sweep, "mnist_variant_spread", _C["mnist_variant_spread"]["value"], _C["mnist_variant_spread"]["source"])),
+        sweep, MNIST_VARIANT_SPREAD, _C["mnist_variant_spread"]["value"], _C["mnist_variant_spread"]["source"])),
     ("cross_dataset", lambda cross, _: profiles_vs_random(
-        cross, "cross_dataset_vs_random", sparsities=[0.9], paper_min_p=_C["cross_dataset_min_p"]["value"],
+        cross, CROSS_DATASET_VS_RANDOM, sparsities=[0.9], paper_min_p=_C["cross_dataset_min_p"]["value"],
         source=_C["cross_dataset_min_p"]["source"])),
     ("cross_dataset", lambda cross, _: variant_spread(
-        cross, "cross_dataset_spread", pub.CROSS_DATASET_SPREAD, pub.CROSS_DATASET_SPREAD_SOURCE, sparsities=[0.9],
+        cross, CROSS_DATASET_SPREAD, pub.CROSS_DATASET_SPREAD, pub.CROSS_DATASET_SPREAD_SOURCE, sparsities=[0.9],
         profiles=pub.TABLE6_PROFILES)),
     ("cross_dataset", lambda cross, _: variant_spread(
-        cross, "cross_dataset_spread_all", pub.CROSS_DATASET_SPREAD, pub.CROSS_DATASET_SPREAD_SOURCE,
+        cross, CROSS_DATASET_SPREAD_ALL, pub.CROSS_DATASET_SPREAD, pub.CROSS_DATASET_SPREAD_SOURCE,
         sparsities=[0.9])),
     ("multipeak", lambda mp, models: multipeak_comparison(mp, models.get("mnist_sweep"))),
     ("spreading_ablation", lambda abl, _: ablation_comparison(abl)),

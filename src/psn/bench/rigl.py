@@ -17,8 +17,7 @@ import torch
 
 from psn.masks.starts import start_masks
 from psn.model.mlp import BatchedMLP, stack_masks
-from psn.training.engine import TrainState, make_optimizer, train_step
-from psn.training import CosineSchedule, DSTSettings, RigL
+from psn.training import CosineSchedule, DSTSettings, RigL, TrainState, make_optimizer, train_step
 
 SIZES = [784, 1024, 1024, 10]
 BATCH = 128

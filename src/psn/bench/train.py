@@ -20,7 +20,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from psn.model.mlp import BatchedMLP, flops_per_model_step, stack_masks
-from psn.training.engine import TrainState, make_optimizer, train_step
+from psn.training import TrainState, make_optimizer, train_step
+from psn.workflow.cost import steps_per_epoch
 
 SIZES = [784, 1024, 1024, 10]
 BATCH = 128
@@ -31,7 +32,7 @@ def _runs_by_shape(jobs, tag: str) -> list[tuple]:
     """Training groups summed into (label, layer sizes, batch, n_train, epochs, runs) rows, one
     per (dataset, layer sizes, batch, epochs)."""
     from psn.data import DATASETS
-    from psn.workflow.plan import format_arch
+    from psn.names import format_arch
 
     groups: dict[tuple, int] = {}
     for job in jobs:
@@ -197,7 +198,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"paper estimate (static and dynamic (RigL, SET) runs from {args.config}'s plan; "
           "model-steps = runs x epochs x ceil(N/B)):")
     for label, sizes, batch, n_train, epochs, runs in static_runs(args.config) + dst_runs(args.config):
-        steps = runs * epochs * -(-n_train // batch)
+        steps = runs * epochs * steps_per_epoch(n_train, batch)
         flops = steps * flops_per_model_step(sizes, batch)
         total_runs, total_steps, total_flops = total_runs + runs, total_steps + steps, total_flops + flops
         print(f"  {label:<40} {runs:>5} runs {steps / 1e6:7.2f} M model-steps {flops / 1e15:7.2f} PFLOP")

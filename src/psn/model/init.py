@@ -22,6 +22,9 @@ INITS = ("mean_fan_in", "per_neuron", "dense_fan_in", "torch_default")
 # dense fan-in then masked (dense_fan_in), and PyTorch's default nn.Linear init then masked
 # (torch_default: weights and biases U(-1/sqrt(n_in), 1/sqrt(n_in)), on every layer).
 TORCH_DEFAULT = "torch_default"
+# The library's default, as the pipeline's (config.yaml ``training.init``): every function here,
+# ``BatchedMLP``, ``TrainSettings`` and ``psn.training.module`` take it from this one name.
+DEFAULT_INIT = TORCH_DEFAULT
 
 
 def derive_seed(seed: int, purpose: str, *keys: int) -> int:
@@ -69,12 +72,13 @@ _STD: dict[str, Callable[[torch.Tensor | None, int], torch.Tensor | float]] = {
 }
 
 
-def init_std(mask: torch.Tensor | None, n_in: int, init: str = "mean_fan_in") -> torch.Tensor | float:
-    """He std of a layer with ``n_in`` inputs and bool mask (out, in) (None: dense).
+def init_std(mask: torch.Tensor | None, n_in: int, init: str = DEFAULT_INIT) -> torch.Tensor | float:
+    """Init std of a layer with ``n_in`` inputs and bool mask (out, in) (None: dense).
 
     ``"mean_fan_in"`` (Eq. 9, the paper's): one float, sqrt(2 / mean fan-in);
-    ``"per_neuron"`` (the §2.5 ablation): an (out, 1) float32 column, sqrt(2 / f_i) per row.
-    A dense layer gets sqrt(2 / n_in) either way.
+    ``"per_neuron"`` (the §2.5 ablation): an (out, 1) float32 column, sqrt(2 / f_i) per row
+    (a dense layer gets sqrt(2 / n_in) either way); ``"torch_default"`` (the default): the std of
+    U(-1/sqrt(n_in), 1/sqrt(n_in)), sqrt(1 / (3 n_in)).
     """
     if init not in _STD:
         raise ValueError(f"unknown init {init!r}; choose one of {INITS}")
@@ -82,7 +86,7 @@ def init_std(mask: torch.Tensor | None, n_in: int, init: str = "mean_fan_in") ->
 
 
 def init_weight(
-    n_out: int, n_in: int, mask: torch.Tensor | None, seed: int, layer: int, init: str = "mean_fan_in"
+    n_out: int, n_in: int, mask: torch.Tensor | None, seed: int, layer: int, init: str = DEFAULT_INIT
 ) -> torch.Tensor:
     """Weight (n_out, n_in) of one model's layer: N(0, std^2) drawn dense (U(-b, b) with
     b = 1/sqrt(n_in) for ``torch_default``), then zeroed off the mask."""
@@ -97,7 +101,7 @@ def init_weight(
     return w
 
 
-def init_bias(n_out: int, n_in: int, seed: int, layer: int, init: str = "mean_fan_in") -> torch.Tensor:
+def init_bias(n_out: int, n_in: int, seed: int, layer: int, init: str = DEFAULT_INIT) -> torch.Tensor:
     """Bias (n_out,) of one model's layer: zero (the paper's protocol), or nn.Linear's default
     U(-1/sqrt(n_in), 1/sqrt(n_in)) for ``torch_default``."""
     if init != TORCH_DEFAULT:
@@ -107,7 +111,7 @@ def init_bias(n_out: int, n_in: int, seed: int, layer: int, init: str = "mean_fa
     return torch.rand(n_out, generator=gen, dtype=torch.float32) * (2 * bound) - bound
 
 
-def init_biases(layer_sizes: list[int], seeds: list[int], init: str = "mean_fan_in") -> list[torch.Tensor]:
+def init_biases(layer_sizes: list[int], seeds: list[int], init: str = DEFAULT_INIT) -> list[torch.Tensor]:
     """Stacked biases (K, out) per layer (every layer, the output's too)."""
     return [torch.stack([init_bias(n_out, n_in, s, layer, init) for s in seeds])
             for layer, (n_in, n_out) in enumerate(zip(layer_sizes[:-1], layer_sizes[1:]))]
@@ -117,7 +121,7 @@ def init_group(
     layer_sizes: list[int],
     masks: list[torch.Tensor | None],
     seeds: list[int],
-    init: str = "mean_fan_in",
+    init: str = DEFAULT_INIT,
 ) -> list[torch.Tensor]:
     """Stacked weights (K, out, in) per layer. ``masks[l]`` is a bool (K, out, in) or None (dense);
     layers past the end of ``masks`` (the output layer) are dense with std sqrt(2 / n_in), or

@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from psn.model.init import init_biases, init_group
+from psn.model.init import DEFAULT_INIT, init_biases, init_group
 
 LN_EPS = 1e-5
 
@@ -100,7 +100,7 @@ class BatchedMLP(nn.Module):
         layer_sizes: Sequence[int],
         masks: list[torch.Tensor | None],
         seeds: Sequence[int],
-        init: str = "mean_fan_in",
+        init: str = DEFAULT_INIT,
     ) -> None:
         super().__init__()
         self.layer_sizes = [int(n) for n in layer_sizes]

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from psn.analysis.dst_readings import nearest_reading, readings_rows, statistic_rows
-from psn.render.dst import _fmt, start_label
+from psn.render.style import fmt, start_label
 from psn.render.io import to_markdown
 
 
@@ -24,18 +24,18 @@ def readings_markdown(rows: pd.DataFrame) -> str:
     table = pd.DataFrame({
         "reading": rows["reading"], "sparsity": [f"{100 * s:g}%" for s in rows["target_sparsity"]],
         "start": [start_label(s) for s in rows["start"]], "n": rows["n"],
-        "CCV": [_fmt(v) for v in rows["ccv"]], "CCV / bound": [_fmt(v) for v in rows["over_bound"]],
-        "paper (/ bound)": [f"{_fmt(p)} ({_fmt(b)})" for p, b in zip(rows["paper"], rows["paper_over_bound"])],
-        "starts meet": ["yes" if m else f"no ({_fmt(s)} apart)" for m, s in zip(rows["starts_meet"],
+        "CCV": [fmt(v) for v in rows["ccv"]], "CCV / bound": [fmt(v) for v in rows["over_bound"]],
+        "paper (/ bound)": [f"{fmt(p)} ({fmt(b)})" for p, b in zip(rows["paper"], rows["paper_over_bound"])],
+        "starts meet": ["yes" if m else f"no ({fmt(s)} apart)" for m, s in zip(rows["starts_meet"],
                                                                                  rows["spread_final"])],
-        "corr(index, fan-in)": [_fmt(v) for v in rows["index_corr"]],
+        "corr(index, fan-in)": [fmt(v) for v in rows["index_corr"]],
     })
     near = nearest_reading(rows)
     best = near.iloc[0]
     verdict = (f"Nearest to the paper's CCV over its bound: **{best['reading']}** (mean |ours − paper| "
                f"{best['mean_distance']:.2f} of the bound, starts "
                f"{'meet in every cell' if best['starts_meet_everywhere'] else 'do not meet in every cell'}).")
-    ranking = pd.DataFrame({"reading": near["reading"], "distance to the paper (/ bound)": [_fmt(v) for v in
+    ranking = pd.DataFrame({"reading": near["reading"], "distance to the paper (/ bound)": [fmt(v) for v in
                                                                                          near["mean_distance"]],
                             "cells": near["cells"], "starts meet everywhere": near["starts_meet_everywhere"]})
     return "\n".join([

@@ -4,6 +4,8 @@ method on whether its fan-in grew a heavier tail (``psn.analysis.fanin``)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -12,15 +14,14 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
-from psn.analysis import rigl as ar  # noqa: E402
+from psn.analysis.dst_cells import method_rank, ordered_cells, with_method  # noqa: E402
 from psn.analysis.columns import sparsity_key  # noqa: E402
 from psn.analysis.fanin import (CCV_STEP, TOP10_STEP, ccdf, fanin_summary, heavy_tail_verdict,  # noqa: E402
                                 tail_direction)
-from psn.masks.starts import Start  # noqa: E402
-from psn.render.dst import (MIN_WIDTH, NO_RUNS, _finish, _fmt, _legend_below, _present, cell_title,  # noqa: E402
-                            method_label, start_label, start_style)
+from psn.masks.starts import Start, ordered_starts  # noqa: E402
 from psn.render.io import Path, save_figure, to_markdown, write_csv, write_text  # noqa: E402
-from psn.render.static import placeholder_figure  # noqa: E402
+from psn.render.style import (MIN_WIDTH, NO_RUNS, cell_title, finish, fmt, legend_below, method_label,  # noqa: E402
+                              placeholder_figure, present, start_label, start_style)
 
 TITLE = "Fan-in CCDF at the end of training"
 
@@ -31,27 +32,29 @@ def _equilibrium_start(name: str) -> bool:
     return start.kind in ("erk", "uniform") or start.ccv is not None
 
 
-def ccdf_data(counts: pd.DataFrame | None) -> pd.DataFrame:
+def ccdf_data(tables: Mapping[str, pd.DataFrame | None]) -> pd.DataFrame:
     """What the figure plots: per method, cell, equilibrium start, moment and layer, each fan-in
-    value ≥ 1 with the fraction of neurons at or above it (fan-in 0 has no place on log axes)."""
-    if not _present(counts):
+    value ≥ 1 with the fraction of neurons at or above it (fan-in 0 has no place on log axes),
+    from ``tables["fanin_counts"]``."""
+    counts = tables.get("fanin_counts")
+    if not present(counts):
         return pd.DataFrame()
-    counts = ar.with_method(counts)
+    counts = with_method(counts)
     counts = counts[counts["start"].map(_equilibrium_start)]
     data = ccdf(counts)
     return data[data["fan_in"] >= 1].reset_index(drop=True)
 
 
-def render_fanin_ccdf(counts: pd.DataFrame | None, png: Path | None, pdf: Path | None) -> None:
+def render_fanin_ccdf(tables: Mapping[str, pd.DataFrame | None], png: Path | None, pdf: Path | None) -> None:
     """One panel per method, cell and hidden layer: P(fan-in ≥ f) against f on log-log axes,
     pooled over seeds, for each equilibrium start at the end (solid) and at its start (dashed,
     thin): a heavy tail shows as a straight, slowly falling line."""
-    data = ccdf_data(counts)
+    data = ccdf_data(tables)
     if data.empty:
         return placeholder_figure(png, pdf, TITLE, NO_RUNS)
-    cells = ar.ordered_cells(data)
+    cells = ordered_cells(data)
     n_layer = int(data["layer"].max()) + 1
-    starts = ar.ordered_starts(data["start"])
+    starts = ordered_starts(data["start"])
     with sns.axes_style("whitegrid"), sns.plotting_context("paper"):
         fig, axes = plt.subplots(len(cells), n_layer, figsize=(max(3.4 * n_layer, MIN_WIDTH), 2.8 * len(cells)),
                                  squeeze=False)
@@ -80,8 +83,8 @@ def render_fanin_ccdf(counts: pd.DataFrame | None, png: Path | None, pdf: Path |
                 ax.set_ylabel("P(fan-in ≥ f)")
         extra = [plt.Line2D([], [], color="0.3", ls="-", lw=1.3, label="end of training"),
                  plt.Line2D([], [], color="0.3", ls="--", lw=0.8, label="its start")]
-        rows = _legend_below(fig, starts, extra)
-        _finish(fig, f"{TITLE}, pooled over seeds (dashed: the starting masks)", rows)
+        rows = legend_below(fig, starts, extra)
+        finish(fig, f"{TITLE}, pooled over seeds (dashed: the starting masks)", rows)
         save_figure(fig, png, pdf)
 
 
@@ -91,7 +94,7 @@ def fanin_markdown(summary: pd.DataFrame) -> str:
     s = summary
 
     def arrow(stat: str, spec: str = ".2f", scale: float = 1.0) -> list[str]:
-        return [f"{_fmt(scale * a, spec)} → {_fmt(scale * b, spec)}"
+        return [f"{fmt(scale * a, spec)} → {fmt(scale * b, spec)}"
                 for a, b in zip(s[f"{stat}_start"], s[f"{stat}_final"])]
 
     table = pd.DataFrame({
@@ -103,7 +106,7 @@ def fanin_markdown(summary: pd.DataFrame) -> str:
         "neurons with no input": arrow("zero_fanin", ".1f"),
         "top-10% share (%)": arrow("top10_share", ".1f", 100.0),
     })
-    verdicts = [heavy_tail_verdict(s, m, method_label, start_label) for m in sorted(s["method"].unique(), key=ar.method_rank)]
+    verdicts = [heavy_tail_verdict(s, m, method_label, start_label) for m in sorted(s["method"].unique(), key=method_rank)]
     return "\n".join([
         "Fan-in distribution per method, start and hidden layer, at the start → at the end of "
         "training (mean over seeds): CCV, the largest fan-in over the mean, neurons with no input, "
@@ -114,10 +117,12 @@ def fanin_markdown(summary: pd.DataFrame) -> str:
         to_markdown(table), "", *[f"- {v}" for v in verdicts], ""])
 
 
-def render_fanin_table(fanin: pd.DataFrame | None, csv: Path | None, md: Path | None) -> pd.DataFrame:
-    summary = fanin_summary(ar.with_method(fanin)) if _present(fanin) else pd.DataFrame()
+def render_fanin_table(tables: Mapping[str, pd.DataFrame | None], csv: Path | None, md: Path | None) -> pd.DataFrame:
+    """The fan-in shape per method, start and layer, from ``tables["fanin"]``."""
+    fanin = tables.get("fanin")
+    summary = fanin_summary(with_method(fanin)) if present(fanin) else pd.DataFrame()
     if len(summary):
-        summary = summary.iloc[np.argsort(summary["method"].map(ar.method_rank).to_numpy(), kind="stable")]
+        summary = summary.iloc[np.argsort(summary["method"].map(method_rank).to_numpy(), kind="stable")]
     if csv is not None:
         write_csv(summary, csv)
     if md is not None:
@@ -128,7 +133,7 @@ def render_fanin_table(fanin: pd.DataFrame | None, csv: Path | None, md: Path | 
 def heavy_tail_markdown(fanin: pd.DataFrame | None) -> str:
     """The report's paragraph on SET's claimed scale-free topology: per cell where SET ran, what
     its fan-in did from each equilibrium start, and RigL's beside it ("" when SET did not run)."""
-    summary = fanin_summary(ar.with_method(fanin)) if _present(fanin) else pd.DataFrame()
+    summary = fanin_summary(with_method(fanin)) if present(fanin) else pd.DataFrame()
     if summary.empty or "set" not in set(summary["method"]):
         return ""
     lines = ["SET (Mocanu et al. 2018), the method RigL grew from, is said to evolve toward scale-free "
@@ -150,6 +155,6 @@ def heavy_tail_markdown(fanin: pd.DataFrame | None) -> str:
                          f"from the random starts (ERK, uniform) its CCV goes {m['ccv_start']:.2f} → "
                          f"{m['ccv_final']:.2f} and the top 10% of neurons hold {100 * m['top10_share_start']:.1f}% → "
                          f"{100 * m['top10_share_final']:.1f}% of the connections.")
-        for method in sorted(here["method"].unique(), key=ar.method_rank, reverse=True):
+        for method in sorted(here["method"].unique(), key=method_rank, reverse=True):
             lines.append(f"  - {heavy_tail_verdict(here, method, method_label, start_label)}")
     return "\n".join(lines) + "\n"

@@ -1,16 +1,21 @@
 """The reproduction report as Markdown: the verdict counts, the rule, every published number
-beside ours by section, what to launch for the rows not run, and the paper's contradictions."""
+beside ours by section, what to launch for the rows not run, and the paper's contradictions;
+:func:`reproduction_report` makes it, table and text, from the report rule's inputs."""
 
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from psn.analysis import published as pub
-from psn.analysis.report import NOT_RUN, OTHER_SETTINGS, VERDICT_RULE, VERDICTS, verdict_counts
+from psn.analysis.readings import choose_readings, readings_table
+from psn.analysis.report import (NOT_RUN, OTHER_SETTINGS, VERDICT_RULE, VERDICTS, claims, figure_inputs, measure,
+                                 merge_measurements, read_results, report_table, settings_of, verdict_counts)
+from psn.provenance import environment
 
 MARK = {"reproduced": "✓ reproduced", "differs": "✗ differs", "other settings": "· other settings",
         "not run": "– not run"}
@@ -126,3 +131,39 @@ def report_markdown(table: pd.DataFrame, *, title: str = "Reproduction report", 
     if environment:
         parts += ["## Environment\n", "\n".join(f"- {k}: {v}" for k, v in environment.items()) + "\n"]
     return "\n".join(p for p in parts if p)
+
+
+def reproduction_report(inputs: Mapping[str, str], md_path: str, *,
+                        included: Mapping[str, tuple[int, str]] | None = None, rounding: str = "ceil",
+                        plan: Mapping[tuple[str, str], tuple[str, float]] | None = None,
+                        title: str = "Reproduction report", preamble: str = "",
+                        include: Sequence[str] = ()) -> tuple[pd.DataFrame, str]:
+    """The reproduction report (its table and its Markdown, to be written at ``md_path``) from
+    the report rule's named inputs (:func:`psn.analysis.report.read_results`; ``figure_<name>``
+    the figures it links), the ``report.include`` directories' tables (``included``, from the
+    directories ``include``), the mask rounding, and ``plan``: (experiment, dataset) -> (command,
+    hours) for the rows not run (:func:`psn.workflow.estimate.commands`)."""
+    from psn.render.fanin import heavy_tail_markdown
+    from psn.render.static import readings_markdown
+
+    res, extra = read_results(inputs, included, rounding)
+    ours = merge_measurements(*(measure(r) for r in extra), measure(res))  # ties: the included runs
+    rows = report_table(claims(), ours, plan)
+    here = os.path.dirname(md_path)
+    figures = {k: os.path.relpath(v, here) for k, v in figure_inputs(inputs).items()}
+    env = environment()
+    env = {"machine": f"{env['platform']} ({env['machine']})", **env["versions"]}
+    if include:
+        preamble += ("\nFull-size runs read too (a number measured at the paper's settings there wins): "
+                     + ", ".join(f"`{root}/`" for root in include) + ".\n")
+    chosen = choose_readings([res.static.get("readings"), *(r.static.get("readings") for r in extra)])
+    readings = ""
+    if chosen is not None:
+        settings = settings_of(chosen, "readings", "fashion_mnist").text
+        readings = readings_markdown(readings_table(chosen), settings=settings)
+    # SET's fan-in: from a run at the paper's size when one is included, else this config's
+    fanin = [r.dst_fanin for r in extra] + [res.dst_fanin]
+    dynamic = next((md for md in map(heavy_tail_markdown, fanin) if md), "")
+    md = report_markdown(rows, title=title, preamble=preamble, figures=figures, environment=env,
+                         readings=readings, dynamic=dynamic)
+    return rows, md

@@ -29,6 +29,10 @@ lowest flat index. ``noise`` is the reference's: drop scores get N(0, 10⁻⁵) 
 ties take the lowest index. ``native`` leaves the choice to ``torch.topk``'s own order, which
 is what a port that never thought about ties gets (its order is the kernel's, not a contract).
 
+The schedules live in ``psn.training.schedules`` and the per-layer update's pure tensor
+functions (drop score, selection, ``drop_and_grow``, records) in ``psn.training.drop_grow``;
+this module holds the updater that runs them, its settings and the registry of methods.
+
 A method is a ``DropAndGrow`` subclass that overrides ``grow_score`` (and may name options of
 it in ``GROW_SCORES``), registered by name: ``register_method("mine", Mine)``; then
 ``make_method("mine", settings)`` gives the engine callback and ``dst.methods: [mine]`` (with
@@ -37,19 +41,33 @@ it in ``GROW_SCORES``), registered by name: ``register_method("mine", Mine)``; t
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
 
 import torch
 
-from psn.masks.stats import ccv_bound, fan_in_stats
 from psn.model.init import derive_seed
+from psn.training.drop_grow import (  # noqa: F401  (the pieces, importable from here too)
+    GROW_FROM,
+    NOISE_STD,
+    TIE_POLICIES,
+    LayerUpdate,
+    check_update,
+    drop_and_grow,
+    drop_counts,
+    drop_score,
+    layer_record,
+    select_top,
+)
+from psn.training.schedules import (  # noqa: F401  (config.py and the Snakefile import them from here)
+    SCHEDULES,
+    ConstantSchedule,
+    CosineSchedule,
+    EpochSchedule,
+    count_updates,
+    make_schedule,
+)
 
-TIE_POLICIES = ("random", "lowest_index", "noise", "native")
-GROW_FROM = ("not_kept", "inactive")
-NOISE_STD = 1e-5  # google-research's drop-score noise (generic_mask_update)
 # The callback's key in ``TrainState.extra``: the name every checkpoint has carried since RigL
 # was the only method, kept so that those checkpoints resume.
 STATE_KEY = "rigl"
@@ -58,281 +76,6 @@ STATE_KEY = "rigl"
 RECORDED = ("fanin_ccv", "fanout_ccv", "ccv_over_bound", "fanin_min", "fanin_max", "zero_fanin",
             "n_active", "k", "turnover", "regrown", "ever_active_fraction", "drop_ties",
             "grow_ties")
-
-
-def _check_int(name: str, value: Any, low: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ValueError(f"{name}={value!r} must be an integer of at least {low}")
-
-
-def _check_bool(name: str, value: Any) -> None:
-    if not isinstance(value, bool):
-        raise ValueError(f"{name}={value!r} must be true or false")
-
-
-def _check_fraction(name: str, value: Any, *, open_low: bool = False) -> None:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-    if not ok or not (0.0 < value <= 1.0 if open_low else 0.0 <= value <= 1.0):
-        raise ValueError(f"{name}={value!r} must lie in {'(0, 1]' if open_low else '[0, 1]'}")
-
-
-# ---------------------------------------------------------------------------------------------
-# schedules
-
-
-@dataclass(frozen=True)
-class CosineSchedule:
-    """Update every ``update_every`` optimizer steps while t ≤ end_fraction·T, dropping
-    α(t) = ½·drop_fraction·(1 + cos(π·t/T_end)) of each layer's active weights (RigL's, and the
-    RigL paper's SET)."""
-
-    drop_fraction: float = 0.3
-    update_every: int = 100
-    end_fraction: float = 0.75
-    update_at_zero: bool = False
-
-    def __post_init__(self) -> None:
-        _check_fraction("drop_fraction", self.drop_fraction)
-        _check_int("update_every", self.update_every, 1)
-        _check_fraction("end_fraction", self.end_fraction, open_low=True)
-        _check_bool("update_at_zero", self.update_at_zero)
-
-    def end_step(self, total_steps: int) -> float:
-        return self.end_fraction * total_steps
-
-    def is_update(self, t: int, total_steps: int, steps_per_epoch: int | None = None) -> bool:
-        if t == 0 and not self.update_at_zero:
-            return False
-        return t % self.update_every == 0 and t <= self.end_step(total_steps)
-
-    def alpha(self, t: int, total_steps: int) -> float:
-        """The drop fraction at optimizer step t (0 past T_end)."""
-        end = self.end_step(total_steps)
-        if t > end:
-            return 0.0
-        return 0.5 * self.drop_fraction * (1.0 + math.cos(math.pi * t / end))
-
-
-@dataclass(frozen=True)
-class ConstantSchedule(CosineSchedule):
-    """RigL's schedule without the decay: every ``update_every`` optimizer steps while
-    t ≤ end_fraction·T, dropping α₀ = ``drop_fraction`` each time."""
-
-    def alpha(self, t: int, total_steps: int) -> float:
-        return 0.0 if t > self.end_step(total_steps) else self.drop_fraction
-
-
-@dataclass(frozen=True)
-class EpochSchedule:
-    """Mocanu et al.'s SET: a constant fraction ζ = ``drop_fraction`` dropped and regrown after
-    every epoch's worth of optimizer steps (t = E, 2E, … with E steps an epoch), for the whole
-    run (none after the last epoch)."""
-
-    drop_fraction: float = 0.3
-
-    def __post_init__(self) -> None:
-        _check_fraction("drop_fraction", self.drop_fraction)
-
-    def is_update(self, t: int, total_steps: int, steps_per_epoch: int | None = None) -> bool:
-        if steps_per_epoch is None:
-            raise ValueError("the epoch schedule needs the steps per epoch")
-        return 0 < t < total_steps and t % steps_per_epoch == 0
-
-    def alpha(self, t: int, total_steps: int) -> float:
-        return self.drop_fraction
-
-
-SCHEDULES = {"cosine": CosineSchedule, "constant": ConstantSchedule, "epoch": EpochSchedule}
-
-
-def make_schedule(name: str, *, drop_fraction: float, update_every: int = 100, end_fraction: float = 0.75,
-                  update_at_zero: bool = False) -> CosineSchedule | ConstantSchedule | EpochSchedule:
-    """The schedule ``name`` (``SCHEDULES``) from the config's settings; the epoch schedule takes
-    only the drop fraction."""
-    if name not in SCHEDULES:
-        raise ValueError(f"unknown schedule {name!r}; choose one of {sorted(SCHEDULES)}")
-    if SCHEDULES[name] is EpochSchedule:
-        return EpochSchedule(drop_fraction=drop_fraction)
-    return SCHEDULES[name](drop_fraction=drop_fraction, update_every=update_every, end_fraction=end_fraction,
-                           update_at_zero=update_at_zero)
-
-
-def count_updates(schedule: CosineSchedule | EpochSchedule, total_steps: int,
-                  steps_per_epoch: int) -> int:
-    """How many updates a run of ``total_steps`` engine steps gets: the callback's own walk of
-    t, which does not advance on an update step."""
-    t, last, n = 0, -1, 0
-    for _ in range(total_steps):
-        if last != t and schedule.is_update(t, total_steps, steps_per_epoch):
-            n, last = n + 1, t
-        else:
-            t += 1
-    return n
-
-
-def drop_counts(alpha: float, n_active: Sequence[int]) -> list[int]:
-    """k = ⌊α·n_active⌋ per model, on the host from the conserved counts."""
-    return [int(math.floor(alpha * n)) for n in n_active]
-
-
-# ---------------------------------------------------------------------------------------------
-# scores and selection (pure functions over (K, N) flattened layers)
-
-
-def drop_score(weight: torch.Tensor) -> torch.Tensor:
-    """Higher is *more* droppable: −|w| (the k smallest magnitudes are the k largest scores)."""
-    return -weight.abs()
-
-
-def select_top(score: torch.Tensor, eligible: torch.Tensor, k: Sequence[int], *,
-               ties: str = "random",
-               generators: Sequence[torch.Generator] | None = None) -> tuple[torch.Tensor, list[int]]:
-    """The ``k[j]`` highest-scoring eligible positions of each row j of (K, N) ``score``.
-
-    Returns the bool selection (K, N) and, per model, how many eligible positions sat at the
-    threshold score (1 when the threshold was unique; 0 when k = 0). Positions strictly above the
-    threshold are all taken; those at it fill the remaining places by the tie policy's secondary
-    key (``native``: whichever ``torch.topk`` returns). Non-finite scores rank lowest.
-    """
-    if ties not in TIE_POLICIES:
-        raise ValueError(f"unknown tie policy {ties!r}; choose one of {TIE_POLICIES}")
-    n_models, n = score.shape
-    k = [int(x) for x in k]
-    if len(k) != n_models:
-        raise ValueError(f"need one k per model: {n_models}, got {len(k)}")
-    k_max = max(k, default=0)
-    if k_max == 0:
-        return torch.zeros_like(eligible), [0] * n_models
-    s = torch.where(eligible & torch.isfinite(score), score, -torch.inf)
-    top = torch.topk(s, k_max, dim=1, sorted=True).values  # (K, k_max), descending
-    rank = torch.tensor([max(x - 1, 0) for x in k], device=score.device).unsqueeze(1)
-    threshold = top.gather(1, rank)  # (K, 1): the k-th best score
-    above = s > threshold
-    at = (s == threshold) & eligible
-    n_above = above.sum(dim=1)
-    n_at = at.sum(dim=1)
-    need = torch.tensor(k, device=score.device) - n_above  # places left for tied positions
-    need_h, n_at_h = need.tolist(), n_at.tolist()  # one host sync per call, k itself needs none
-    selected = above.clone()
-    for j in range(n_models):
-        if k[j] == 0:
-            selected[j] = False
-            n_at_h[j] = 0
-            continue
-        if ties == "native":  # top-k's own order decides among the tied
-            selected[j] = False
-            selected[j, torch.topk(s[j], k[j]).indices] = True
-            continue
-        if n_at_h[j] == need_h[j]:  # no excess ties: the threshold itself decides
-            selected[j] |= at[j]
-            continue
-        if ties == "random":
-            if generators is None:
-                raise ValueError("the random tie policy needs one generator per model")
-            key = torch.rand(n, generator=generators[j], device=score.device)
-        else:  # lowest flat index first
-            key = torch.arange(n, device=score.device, dtype=torch.float64)
-        key = torch.where(at[j], key.to(torch.float64), torch.inf)
-        chosen = torch.topk(key, need_h[j], largest=False).indices
-        selected[j, chosen] = True
-    return selected, n_at_h
-
-
-@dataclass(frozen=True)
-class LayerUpdate:
-    """What one layer's update sees: (K, out, in) weight, dense gradient and bool mask before the
-    update, the kept positions after the drop, the positions that may grow, and each model's
-    generator (flattened views are (K, N))."""
-
-    weight: torch.Tensor
-    grad: torch.Tensor | None
-    old: torch.Tensor
-    kept: torch.Tensor
-    allowed: torch.Tensor
-    generators: Sequence[torch.Generator] | None
-
-
-@torch.no_grad()
-def drop_and_grow(weight: torch.Tensor, grad: torch.Tensor | None, mask: torch.Tensor,
-                  k: Sequence[int], grow_score, *, ties: str = "random",
-                  grow_from: str = "not_kept",
-                  generators: Sequence[torch.Generator] | None = None) -> tuple[torch.Tensor, dict]:
-    """One update of a layer for all K models: (K, out, in) weight, grad, bool mask and k per
-    model, and ``grow_score(LayerUpdate) -> (K, N)`` -> the new bool mask (K, out, in) and the
-    update's parts: ``dropped`` and ``grown`` (bool, K × out × in; their overlap was regrown),
-    per-model counts ``new`` (old 0, now 1) and ``regrown``, and the ties at the drop and grow
-    thresholds."""
-    if grow_from not in GROW_FROM:
-        raise ValueError(f"unknown grow_from {grow_from!r}; choose one of {GROW_FROM}")
-    shape = mask.shape
-    n_models = shape[0]
-    w, m = weight.reshape(n_models, -1), mask.reshape(n_models, -1)
-    g = None if grad is None else grad.reshape(n_models, -1)
-    d_score = drop_score(w)
-    if ties == "noise":
-        if generators is None:
-            raise ValueError("the noise tie policy needs one generator per model")
-        noise = torch.stack([torch.randn(w.shape[1], generator=generators[j], device=w.device)
-                             for j in range(n_models)])
-        d_score = d_score - NOISE_STD * noise.to(w.dtype)  # |w| + noise, negated
-    tie_policy = "lowest_index" if ties == "noise" else ties
-    dropped, drop_ties = select_top(d_score, m, k, ties=tie_policy, generators=generators)
-    kept = m & ~dropped
-    allowed = ~kept if grow_from == "not_kept" else ~m
-    score = grow_score(LayerUpdate(w, g, m, kept, allowed, generators))
-    grown, grow_ties = select_top(score, allowed, k, ties=tie_policy, generators=generators)
-    new = kept | grown
-    info = {
-        "dropped": dropped.reshape(shape), "grown": grown.reshape(shape),
-        "regrown": (dropped & grown).sum(dim=1).tolist(),
-        "new": (grown & ~m).sum(dim=1).tolist(),
-        "drop_ties": drop_ties,
-        "grow_ties": grow_ties,
-    }
-    return new.reshape(shape), info
-
-
-# ---------------------------------------------------------------------------------------------
-# records (CCV and its bound: psn.masks.stats)
-
-
-@torch.no_grad()
-def layer_record(mask: torch.Tensor, ever: torch.Tensor) -> dict[str, list]:
-    """Per-model statistics of one layer's mask (K, out, in): fan-in and fan-out CCV, CCV over
-    its bound, fan-in range, neurons with no input, active count, fraction of positions ever
-    active."""
-    fin = mask.sum(dim=2)
-    fout = mask.sum(dim=1)
-    n_active = fin.sum(dim=1)
-    size = mask.shape[1] * mask.shape[2]
-    fin_ccv = fan_in_stats(fin, mask.shape[2])["cv"].tolist()
-    bound = [ccv_bound(a / size) for a in n_active.tolist()]
-    return {
-        "fanin_ccv": fin_ccv,
-        "fanout_ccv": fan_in_stats(fout, mask.shape[1])["cv"].tolist(),
-        "ccv_over_bound": [c / b if b > 0 else 0.0 for c, b in zip(fin_ccv, bound)],
-        "fanin_min": fin.min(dim=1).values.tolist(),
-        "fanin_max": fin.max(dim=1).values.tolist(),
-        "zero_fanin": (fin == 0).sum(dim=1).tolist(),
-        "n_active": n_active.tolist(),
-        "ever_active_fraction": (ever.reshape(ever.shape[0], -1).sum(dim=1) / size).tolist(),
-    }
-
-
-def check_update(old: torch.Tensor, new: torch.Tensor, k: Sequence[int], info: dict) -> None:
-    """Assert the invariants of one layer's update: counts conserved, exactly k grown (new or
-    regrown), grown positions never among the kept ones."""
-    n_models = old.shape[0]
-    before = old.reshape(n_models, -1).sum(dim=1).tolist()
-    after = new.reshape(n_models, -1).sum(dim=1).tolist()
-    if before != after:
-        raise AssertionError(f"active counts changed: {before} -> {after}")
-    kept = old & ~info["dropped"]
-    if (kept & info["grown"]).any():
-        raise AssertionError("a kept position was grown again")
-    for j in range(n_models):
-        if info["new"][j] + info["regrown"][j] != k[j]:
-            raise AssertionError(f"model {j}: grew {info['new'][j] + info['regrown'][j]} != k = {k[j]}")
 
 
 # ---------------------------------------------------------------------------------------------

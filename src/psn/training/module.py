@@ -47,7 +47,8 @@ from torch.nn.utils import prune
 from psn.masks.build import make_mask
 from psn.masks.erk import erk_densities, uniform_densities
 from psn.masks.network import layer_seed
-from psn.training.dst import SCHEDULES, STATE_KEY, CosineSchedule, DSTSettings, make_method
+from psn.training.dst import STATE_KEY, DSTSettings, make_method
+from psn.training.schedules import SCHEDULES, CosineSchedule
 
 # Per-layer budgets: every layer at the target, as the pipeline's profiled masks, or ERK's
 # densities with the dense output outside the budget, as the pipeline's ERK starts.

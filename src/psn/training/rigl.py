@@ -19,11 +19,15 @@ from __future__ import annotations
 
 import torch
 
-from psn.training.dst import DropAndGrow, LayerUpdate, register_method
+from psn.training.drop_grow import LayerUpdate
+from psn.training.dst import DropAndGrow, register_method
 
 
 @register_method("rigl")
 class RigL(DropAndGrow):
+    """The engine callback ``train_group(..., callback=RigL(settings), return_state=True)``; model
+    j's records afterwards: ``RigL.model_history(state.extra, j)`` (``DropAndGrow``'s)."""
+
     GROW_SCORES = ("dense_gradient", "masked_gradient", "kept_gradient")
 
     def grow_score(self, layer: LayerUpdate) -> torch.Tensor:

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import torch
 
-from psn.training.dst import DropAndGrow, LayerUpdate, register_method
+from psn.training.drop_grow import LayerUpdate
+from psn.training.dst import DropAndGrow, register_method
 
 
 @register_method("set")

@@ -2,7 +2,7 @@
 
 A group is one method (``dst.methods``: ``rigl``, ``set``, …) trained from one start
 (``psn.masks.starts.Start``: its name is the ``{start}`` wildcard) in one (dataset, sparsity)
-cell. Every method trains the equilibrium starts (``dst.inits``: ERK, uniform, lognormal at a
+cell. Every method trains the equilibrium starts (``dst.starts``: ERK, uniform, lognormal at a
 fixed CCV), and their final masks give the method's equilibrium in that cell. RigL, as in the
 paper, also trains:
 
@@ -23,10 +23,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from psn.masks.starts import Start
-from psn.workflow.plan import dataset_layer_sizes, format_arch, format_sparsity
+from psn.names import format_arch, format_sparsity
+from psn.workflow import cost
+from psn.workflow.plan import dataset_layer_sizes
 
 PAPER_METHOD = "rigl"  # the method of the paper's lognormal starts, gaps and confirmation
 CONFIRMATION_PART = "confirm"
+
+# the rigl section the first groups' results carry: these keys of ``dst``, in this order
+RIGL_KEYS = ("drop_fraction", "update_every", "end_fraction", "update_at_zero", "tie_break", "grow_score",
+             "erk_dense_output_in_budget", "equilibrium_ccv")
+MASK_KEYS = ("f_min", "rounding", "random_baseline", "above_smax")
+# keys of ``dst`` added since, with their defaults: in the params only away from them
+ADDED_DEFAULTS = (("schedule", "cosine"), ("grow_from", "not_kept"))
 
 
 @dataclass(frozen=True)
@@ -72,11 +81,54 @@ class DSTJob:
     def is_static(self) -> bool:
         return self.start.kind == "static"
 
+    def to_params(self, cfg: dict) -> dict:
+        """The rule's ``params.job``, written into the run's JSON: everything that determines the
+        group's results (the equilibrium target is an input file, read when the job runs). The
+        keys RigL's groups had before SET joined are as they were, in their order, and the ones
+        added since appear only away from their defaults, so earlier results and checkpoints
+        stay valid."""
+        from psn.analysis.published import table4_ccv
+
+        d = cfg["dst"]
+        params = {
+            "key": self.group,
+            "dataset": self.dataset,
+            "arch": format_arch(self.layer_sizes),
+            "layer_sizes": list(self.layer_sizes),
+            "start": self.start.name,
+            "ccv_offset": self.start.offset,
+            "paper_ccv": table4_ccv(self.dataset, self.sparsity) if self.start.paper else None,
+            "sparsity": self.sparsity,
+            "epochs": self.epochs,
+            "batch_size": self.batch_size,
+            "seeds": list(self.seeds),
+            "rigl": {key: d[key] for key in RIGL_KEYS},
+            "masks": {key: cfg["masks"][key] for key in MASK_KEYS},
+            "training": cfg["training"],
+        }
+        if self.method != PAPER_METHOD:
+            params["method"] = self.method
+        added = {key: d[key] for key, default in ADDED_DEFAULTS if d[key] != default}
+        if d["plugins"]:
+            added["plugins"] = list(d["plugins"])
+        if added:
+            params["dst"] = added
+        return params
+
+    MODEL_COPIES = 10  # a static group's six, and the updater's scores and ever-active masks
+    STEP_COST = 1.1    # a static step, and the mask updates
+
+    def runtime_minutes(self) -> int:
+        return cost.runtime_minutes(self, self.STEP_COST)
+
+    def mem_mb(self) -> int:
+        return cost.mem_mb(self, self.MODEL_COPIES)
+
 
 def equilibrium_starts(dst: dict) -> list[Start]:
     """The starts whose final masks give a method's equilibrium, in config order."""
     return [Start.fixed(dst["equilibrium_lognormal_ccv"]) if kind == "lognormal" else Start(kind)
-            for kind in dst["inits"]]
+            for kind in dst["starts"]]
 
 
 def paper_starts(dst: dict) -> list[Start]:

@@ -1,29 +1,20 @@
 """What a report row that was not run needs: the target that makes it at the paper's settings
 and an estimate of its time, from the paper's own plan (``config.yaml``) and a FLOP rate.
 
-The time is the plan's matmul FLOPs (:func:`psn.model.mlp.flops_per_model_step` x model-steps)
-over the rate, so it scales with what the experiment trains; the rate is the engine's measured
+The time is the plan's matmul FLOPs (:func:`psn.workflow.cost.flops`, the one cost model) over
+the rate, so it scales with what the experiment trains; the rate is the engine's measured
 throughput (``python -m psn.bench train`` prints it, and ``config.yaml``'s ``report`` section
-holds it). a dynamic method's updates add a few percent (``python -m psn.bench rigl``), not counted here.
+holds it). A dynamic method's updates add a few percent (``python -m psn.bench rigl``), not
+counted here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
-from psn.model.mlp import flops_per_model_step
-from psn.workflow.plan import experiment_members, train_jobs
+from psn.workflow.cost import flops
 from psn.workflow.dst_plan import PAPER_METHOD, dst_jobs
-
-
-def _flops(jobs: Iterable) -> float:
-    from psn.data import DATASETS
-
-    total = 0.0
-    for job in jobs:
-        steps = -(-DATASETS[job.dataset].n_train // job.batch_size) * job.epochs * len(job.seeds)
-        total += steps * flops_per_model_step(list(job.layer_sizes), job.batch_size)
-    return total
+from psn.workflow.plan import experiment_members, train_jobs
 
 
 def experiment_flops(paper_cfg: Mapping) -> dict[tuple[str, str], float]:
@@ -34,10 +25,10 @@ def experiment_flops(paper_cfg: Mapping) -> dict[tuple[str, str], float]:
     for experiment, members in experiment_members(paper_cfg).items():
         for key, seeds in members:
             job = jobs[key]
-            part = _flops([job]) * len(seeds) / len(job.seeds)
+            part = flops(job) * len(seeds) / len(job.seeds)
             out[(experiment, job.dataset)] = out.get((experiment, job.dataset), 0.0) + part
     for job in (j for j in dst_jobs(paper_cfg).values() if j.method == PAPER_METHOD):
-        out[("rigl", job.dataset)] = out.get(("rigl", job.dataset), 0.0) + _flops([job])
+        out[("rigl", job.dataset)] = out.get(("rigl", job.dataset), 0.0) + flops(job)
     return out
 
 
@@ -48,8 +39,8 @@ def commands(paper_cfg: Mapping, gflops: float) -> dict[tuple[str, str], tuple[s
     """(experiment, dataset) -> (the command that makes it at the paper's settings, hours at
     ``gflops`` GFLOP/s). Masks take no training (hours 0)."""
     out: dict[tuple[str, str], tuple[str, float]] = {}
-    for (experiment, dataset), flops in experiment_flops(paper_cfg).items():
+    for (experiment, dataset), total in experiment_flops(paper_cfg).items():
         target = TARGETS.get(experiment, f"{paper_cfg['results_dir']}/tables/{experiment}/models.csv")
-        out[(experiment, dataset)] = (f"snakemake {target} --cores all", flops / (gflops * 1e9) / 3600)
+        out[(experiment, dataset)] = (f"snakemake {target} --cores all", total / (gflops * 1e9) / 3600)
     out[("masks", "")] = ("snakemake masks --cores all", 0.0)
     return out

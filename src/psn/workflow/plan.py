@@ -12,8 +12,8 @@ from dataclasses import dataclass, field, replace
 from typing import Iterator
 
 from psn.masks.profiles import random_baseline_profile
-from psn.names import (READING_AXES, STATIC_EXPERIMENTS, format_arch, format_sparsity, format_value,  # noqa: F401
-                       parse_reading, reading_name)
+from psn.names import STATIC_EXPERIMENTS, format_arch, format_sparsity, format_value, parse_reading, reading_name
+from psn.workflow import cost
 
 
 @dataclass(frozen=True)
@@ -82,6 +82,25 @@ class MaskJob:
     @property
     def key(self) -> str:
         return mask_key(self.layer_sizes, self.condition, self.spread, self.sparsity)
+
+    def to_params(self, cfg: dict) -> dict:
+        """The rule's ``params.job``: everything that determines the artifact, so a config change
+        reruns exactly it (key order is the artifact's: keep it)."""
+        masks = cfg["masks"]
+        profile, params = self.condition.mask_profile(masks["random_baseline"])
+        return {
+            "profile": profile,
+            "params": params,
+            "spread": self.spread,
+            "sparsity": self.sparsity,
+            "layer_sizes": list(self.layer_sizes),
+            "seeds": list(self.seeds),
+            "f_min": masks["f_min"],
+            "rounding": masks["rounding"],
+            "enforce_s_max": masks["above_smax"] == "error",
+            "condition": self.condition.name,
+            "arch": format_arch(self.layer_sizes),
+        }
 
 
 def mask_key(layer_sizes, condition: Condition, spread: str, sparsity: float) -> str:
@@ -165,6 +184,35 @@ class TrainJob:
             return None
         a, value = parse_reading(self.reading)
         return value if a == axis else None
+
+    def to_params(self, cfg: dict) -> dict:
+        """The rule's ``params.job``, written into the run's JSON: everything that determines the
+        group's results (key order is the results files': keep it)."""
+        profile, params = self.condition.mask_profile(cfg["masks"]["random_baseline"])
+        return {
+            "key": self.key,
+            "dataset": self.dataset,
+            "arch": format_arch(self.layer_sizes),
+            "layer_sizes": list(self.layer_sizes),
+            "condition": self.condition.name,
+            "profile": "dense" if self.condition.is_dense else profile,
+            "params": params,
+            "spread": self.spread,
+            "sparsity": self.sparsity,
+            "epochs": self.epochs,
+            "batch_size": self.batch_size,
+            "seeds": list(self.seeds),
+            "training": {**cfg["training"], "init": self.override("init") or cfg["training"]["init"]},
+            **({"reading": self.reading} if self.reading else {}),  # absent for the default: caches stay valid
+        }
+
+    MODEL_COPIES = 6  # per model: weights, grads, Adam m and v, masks
+
+    def runtime_minutes(self) -> int:
+        return cost.runtime_minutes(self)
+
+    def mem_mb(self) -> int:
+        return cost.mem_mb(self, self.MODEL_COPIES)
 
 
 def dataset_layer_sizes(cfg: dict, dataset: str, hidden=None) -> tuple[int, ...]:
