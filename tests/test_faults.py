@@ -128,7 +128,7 @@ def test_checkpoint_carries_a_digest_of_its_payload(tmp_path):
 
 
 def test_finite_blow_up_is_flagged_as_divergence():
-    from psn.training.engine import DIVERGENCE_FACTOR
+    from psn.training.metrics import DIVERGENCE_FACTOR
 
     seen = []
 

@@ -226,7 +226,7 @@ def _check_dst_updates(cfg: dict, warn: Callable[[str], None]) -> None:
     if not dst or not dst.get("enabled", True):
         return
     from psn.data import DATASETS
-    from psn.training.dst import count_updates, make_schedule
+    from psn.training.schedules import count_updates, make_schedule
 
     schedule = make_schedule(dst["schedule"], **{k: dst[k] for k in SCHEDULE_KEYS})
     for dataset in dst["datasets"]:

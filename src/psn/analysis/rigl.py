@@ -23,14 +23,8 @@ import pandas as pd
 
 from psn.analysis import published as pub
 from psn.analysis.columns import sparsity_key
-# the vocabulary, the gaps and the starts table live beside this module; importable from here too
-from psn.analysis.dst_cells import (BASELINE, CELL_KEYS, EQUIL, FOREST_LAYER_SIZES, PAPER_METHOD,  # noqa: F401
-                                    PAPER_SPARSITIES, PAPER_START, common_seeds, dataset_rank, in_paper_order,
-                                    job_cell, job_method, layer_values, method_rank, n_layers, of_method,
-                                    ordered_cells, with_method)
-from psn.analysis.dst_gaps import CROSSOVER_COLUMNS, GAP_COLUMNS, crossover_epoch, gaps  # noqa: F401
-from psn.analysis.dst_starts import starts_table  # noqa: F401
-from psn.masks.starts import ordered_starts  # noqa: F401
+from psn.analysis.dst_cells import (PAPER_METHOD, PAPER_SPARSITIES, in_paper_order, job_cell, job_method, layer_values,
+                                    method_rank, n_layers, with_method)
 from psn.masks.stats import ccv_bound
 from psn.training.dst import RECORDED
 

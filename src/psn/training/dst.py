@@ -47,26 +47,9 @@ from typing import Any, ClassVar
 import torch
 
 from psn.model.init import derive_seed
-from psn.training.drop_grow import (  # noqa: F401  (the pieces, importable from here too)
-    GROW_FROM,
-    NOISE_STD,
-    TIE_POLICIES,
-    LayerUpdate,
-    check_update,
-    drop_and_grow,
-    drop_counts,
-    drop_score,
-    layer_record,
-    select_top,
-)
-from psn.training.schedules import (  # noqa: F401  (config.py and the Snakefile import them from here)
-    SCHEDULES,
-    ConstantSchedule,
-    CosineSchedule,
-    EpochSchedule,
-    count_updates,
-    make_schedule,
-)
+from psn.training.drop_grow import (GROW_FROM, TIE_POLICIES, LayerUpdate, check_update, drop_and_grow, drop_counts,
+                                     layer_record)
+from psn.training.schedules import SCHEDULES, ConstantSchedule, CosineSchedule, EpochSchedule
 
 # The callback's key in ``TrainState.extra``: the name every checkpoint has carried since RigL
 # was the only method, kept so that those checkpoints resume.

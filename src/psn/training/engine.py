@@ -31,8 +31,7 @@ import torch
 from psn.model.init import derive_seed
 from psn.model.mlp import BatchedMLP, stack_masks
 from psn.training.checkpoint import save_checkpoint
-from psn.training.metrics import (  # noqa: F401  (DIVERGENCE_FACTOR, evaluate: importable from here too)
-    DIVERGENCE_FACTOR,
+from psn.training.metrics import (
     RunRecord,
     evaluate,
     group_results,
@@ -42,13 +41,11 @@ from psn.training.metrics import (  # noqa: F401  (DIVERGENCE_FACTOR, evaluate: 
     per_model_loss,
 )
 from psn.training.numerics import autocast
-from psn.training.numerics import numerics as _numerics
+from psn.training.numerics import numerics
 from psn.training.resume import checkpoint_payload, restore, resumable, run_fingerprint
-from psn.training.settings import (  # noqa: F401  (the constants: importable from here too)
+from psn.training.settings import (
     ADAM_BETAS,
     ADAM_EPS,
-    LR,
-    PRECISIONS,
     TrainSettings,
     check_data,
     check_network,
@@ -176,7 +173,7 @@ def train_group(
     log = log or _quiet
     k, precision = len(seeds), settings.precision
 
-    with _numerics(dev, precision):
+    with numerics(dev, precision):
         x_train, y_train, x_test, y_test = (
             _as_tensor(data[name], dtype, dev) for name, dtype in
             (("x_train", torch.float32), ("y_train", torch.long), ("x_test", torch.float32), ("y_test", torch.long)))

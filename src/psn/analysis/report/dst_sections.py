@@ -13,7 +13,8 @@ from psn.analysis import published as pub
 from psn.analysis.columns import sparsity_key
 from psn.analysis.report.core import Claim, Ours, Results, Section, Settings, claim_id, num, pct, truthy
 from psn.analysis.report.judging import judged, put, settings_of
-from psn.analysis.rigl import PAPER_METHOD, crossover_epoch, gaps, of_method
+from psn.analysis.dst_cells import PAPER_METHOD, of_method
+from psn.analysis.dst_gaps import crossover_epoch, gaps
 
 _CROSSOVER = claim_id("rigl_crossover_fashion_mnist")
 
