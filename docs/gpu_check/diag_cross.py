@@ -15,7 +15,8 @@ import torch
 from psn.bench.gpu import FULL_GROUP, QUICK_GROUP, synthetic_data
 from psn.masks.starts import start_masks
 from psn.training import DSTSettings, train_group
-from psn.training.dst import CosineSchedule, drop_score
+from psn.training.drop_grow import drop_score
+from psn.training.schedules import CosineSchedule
 from psn.training.rigl import RigL
 
 QUICK = len(sys.argv) > 2 and sys.argv[2] == "quick"  # local trial: CPU against CPU
