@@ -12,6 +12,7 @@ rule report:
         gflops=config["report"]["gflops"],
         paper_config=os.path.join(workflow.basedir, "config.yaml"),
         include=config["report"]["include"],
+        dst_readings=list(config["report"]["dst_readings"]),
         included=lambda wildcards: {key: [i, rel] for key, (i, rel) in included_tables().items()},
         title="Reproduction report: Profiled Sparse Networks (arXiv:2604.10560)",
         preamble=f"Every number the paper publishes beside ours, from `{RESULTS}/` "

@@ -19,7 +19,8 @@ inp, out, params = snakemake.input, snakemake.output, snakemake.params
 with job_log(snakemake.log[0], "report") as log:
     rows, md = reproduction_report(dict(inp.items()), out.md, included=params.included, rounding=params.rounding,
                                    plan=commands(load(params.paper_config), params.gflops), title=params.title,
-                                   preamble=params.preamble, include=params.include)
+                                   preamble=params.preamble, include=params.include,
+                                   dst_readings=params.dst_readings)
     log.info("verdicts: %s", verdict_counts(rows))
     atomic_write_bytes(out.csv, rows.to_csv(index=False).encode())
     atomic_write_bytes(out.md, md.encode())

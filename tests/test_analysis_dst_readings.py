@@ -58,3 +58,30 @@ def test_readings_markdown_names_the_nearest_reading():
     md = readings_markdown(rows)
     assert "Nearest to the paper's CCV over its bound: **ties**" in md and "starts meet in every cell" in md
     assert "| default | 90% | ERK | 1 | 0.40 | 0.13 | 2.52 (0.84) | no (1.40 apart) |" in md
+
+
+def test_the_report_sets_the_readings_named_in_its_config_side_by_side(tmp_path):
+    """report.dst_readings: each results directory's tables read (its equilibrium required), the
+    section in the report, and none without any."""
+    from psn.render.dst_readings import reading_tables, readings_section
+    from psn.render.report import report_markdown
+
+    runs = [make_run(s, flat({1: 0.8}), ccv_target=2.5 if s != "erk" else None, dataset="fashion_mnist")
+            for s in ("erk", "lognormal-ccv2.5")]
+    tables = {"default": {"equilibrium": eq_table({"erk": 0.4, "lognormal-ccv2.5": 1.8}, 1.4),
+                          "trajectories": ar.trajectories_table(runs)},
+              "ties": {"equilibrium": eq_table({"erk": 2.5, "lognormal-ccv2.5": 2.55}, 0.05)}}
+    md = readings_section(tables)
+    assert "| ties | 90% | ERK | 1 | 2.50 |" in md and "| default: layer 1 alone | 90% |" in md
+    assert "**ties**" in md  # the nearest
+    from psn.analysis.report import REPORT_COLUMNS
+
+    report = pd.DataFrame(columns=REPORT_COLUMNS)
+    header = "## What would give the paper's Table 4? The dynamic stage's readings"
+    assert header in report_markdown(report, dst_readings=md) and header not in report_markdown(report)
+    root = tmp_path / "reading" / "tables" / "dst"
+    root.mkdir(parents=True)
+    with pytest.raises(FileNotFoundError, match="no tables/dst/equilibrium.csv"):
+        reading_tables(tmp_path / "reading")
+    tables["ties"]["equilibrium"].to_csv(root / "equilibrium.csv", index=False)
+    assert list(reading_tables(tmp_path / "reading")) == ["equilibrium"]

@@ -168,7 +168,7 @@ def _render_report(tmp_path, inputs, included=None):
     included = included or {}
     params = SimpleNamespace(rounding="ceil", gflops=44.0, paper_config=str(REPO / "config.yaml"),
                              include=sorted({str(tmp_path / f"inc{i}") for i, _ in included.values()}),
-                             included=included, title="t", preamble="p\n")
+                             included=included, dst_readings=[], title="t", preamble="p\n")
     out = _Named(md=str(tmp_path / "report" / "reproduction.md"), csv=str(tmp_path / "report" / "reproduction.csv"))
     sm = SimpleNamespace(input=_Named(inputs), output=out, params=params, log=[str(tmp_path / "report.log")])
     runpy.run_path(str(REPO / "scripts" / "render_report.py"), init_globals={"snakemake": sm})

@@ -2,6 +2,7 @@
 
 # the tables the report reads from a results directory: the same list the report's reader uses
 from psn.analysis.report import INCLUDED_TABLES
+from psn.render.dst_readings import reading_tables
 
 
 EMPTY_INCLUDES_SAID = set()
@@ -38,4 +39,6 @@ def report_inputs(wildcards):
         inputs.update({f"figure_{k.removesuffix('_png')}": v for k, v in DST_FIGURES.items() if k.endswith("_png")})
     roots = config["report"]["include"]
     inputs.update({key: os.path.join(roots[i], rel) for key, (i, rel) in included_tables().items()})
+    for i, root in enumerate(config["report"]["dst_readings"].values()):  # read, never rebuilt
+        inputs.update({f"dstreading{i}_{t}": str(p) for t, p in reading_tables(root).items()})
     return inputs

@@ -9,6 +9,7 @@ directories, one reading each:
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -49,14 +50,25 @@ def readings_markdown(rows: pd.DataFrame) -> str:
         to_markdown(table), "", to_markdown(ranking), "", verdict, ""])
 
 
-def _tables(root: Path) -> dict[str, pd.DataFrame | None]:
-    out = {}
-    for name in ("equilibrium", "fanin", "trajectories"):
-        path = root / "tables" / "dst" / f"{name}.csv"
-        out[name] = pd.read_csv(path) if path.exists() else None
-    if out["equilibrium"] is None:
+TABLES = ("equilibrium", "fanin", "trajectories")  # a reading's tables, under tables/dst/
+
+
+def reading_tables(root: str | Path) -> dict[str, Path]:
+    """The tables of one reading's results directory that exist; its equilibrium is required."""
+    paths = {name: Path(root) / "tables" / "dst" / f"{name}.csv" for name in TABLES}
+    if not paths["equilibrium"].exists():
         raise FileNotFoundError(f"{root}: no tables/dst/equilibrium.csv (run its preset's dst target first)")
-    return out
+    return {name: p for name, p in paths.items() if p.exists()}
+
+
+def readings_section(tables: Mapping[str, Mapping[str, pd.DataFrame | None]]) -> str:
+    """The readings table (Markdown) of several readings, name -> its tables (``TABLES``); the
+    first is the default, whose statistic is also read per layer and per input."""
+    rows = readings_rows({n: t["equilibrium"] for n, t in tables.items()},
+                         {n: t.get("fanin") for n, t in tables.items()})
+    first = next(iter(tables.values()))
+    stat = statistic_rows(first["equilibrium"], first.get("trajectories"), reading=next(iter(tables)))
+    return readings_markdown(pd.concat([rows, stat], ignore_index=True))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,12 +78,8 @@ def main(argv: list[str] | None = None) -> int:
               " (the first is the default: its statistic is read per layer and per input too)", file=sys.stderr)
         return 2
     named = dict(a.split("=", 1) for a in args)
-    tables = {name: _tables(Path(root)) for name, root in named.items()}
-    rows = readings_rows({n: t["equilibrium"] for n, t in tables.items()},
-                         {n: t["fanin"] for n, t in tables.items()})
-    first = next(iter(tables))
-    stat = statistic_rows(tables[first]["equilibrium"], tables[first]["trajectories"], reading=first)
-    sys.stdout.write(readings_markdown(pd.concat([rows, stat], ignore_index=True)))
+    tables = {name: {t: pd.read_csv(p) for t, p in reading_tables(root).items()} for name, root in named.items()}
+    sys.stdout.write(readings_section(tables))
     return 0
 
 

@@ -14,7 +14,8 @@ import pandas as pd
 from psn.analysis import published as pub
 from psn.analysis.readings import choose_readings, readings_table
 from psn.analysis.report import (NOT_RUN, OTHER_SETTINGS, VERDICT_RULE, VERDICTS, claims, figure_inputs, measure,
-                                 merge_measurements, read_results, report_table, settings_of, verdict_counts)
+                                 merge_measurements, read_results, read_table, report_table, settings_of,
+                                 verdict_counts)
 from psn.provenance import environment
 
 MARK = {"reproduced": "✓ reproduced", "differs": "✗ differs", "other settings": "· other settings",
@@ -111,9 +112,10 @@ READINGS_NOTE = ("EMNIST's epochs (§2.7's 20 against §3.2's 10) is a reading t
 
 def report_markdown(table: pd.DataFrame, *, title: str = "Reproduction report", preamble: str = "",
                     figures: Mapping[str, str] | None = None, environment: Mapping | None = None,
-                    readings: str = "", dynamic: str = "") -> str:
+                    readings: str = "", dynamic: str = "", dst_readings: str = "") -> str:
     """The report; ``readings`` is the readings experiment's table (Markdown), if it ran;
-    ``dynamic`` what the dynamic methods' fan-in did (Markdown), if they ran."""
+    ``dynamic`` what the dynamic methods' fan-in did (Markdown), if they ran; ``dst_readings`` the
+    dynamic stage's readings side by side (Markdown), if ``report.dst_readings`` names any."""
     parts = [f"# {title}\n", preamble, "## Summary\n", counts_markdown(table), "## The rule\n", VERDICT_RULE + "\n"]
     for section, rows in table.groupby("section", sort=False):
         parts += [f"## {section}\n", section_markdown(rows)]
@@ -122,6 +124,8 @@ def report_markdown(table: pd.DataFrame, *, title: str = "Reproduction report", 
                            "(`experiments.readings` in `config.yaml`)._\n") + "\n" + READINGS_NOTE]
     if dynamic:
         parts += ["## Dynamic methods: does SET's fan-in grow a heavy tail?\n", dynamic]
+    if dst_readings:
+        parts += ["## What would give the paper's Table 4? The dynamic stage's readings\n", dst_readings]
     parts += ["## Not run, or not at the paper's settings: what to launch\n",
               "Hours are the paper plan's matmul FLOPs over the engine's measured rate (`report.gflops`); "
               "a target trains every dataset of its experiment.\n", todo_markdown(table),
@@ -137,12 +141,14 @@ def reproduction_report(inputs: Mapping[str, str], md_path: str, *,
                         included: Mapping[str, tuple[int, str]] | None = None, rounding: str = "ceil",
                         plan: Mapping[tuple[str, str], tuple[str, float]] | None = None,
                         title: str = "Reproduction report", preamble: str = "",
-                        include: Sequence[str] = ()) -> tuple[pd.DataFrame, str]:
+                        include: Sequence[str] = (), dst_readings: Sequence[str] = ()) -> tuple[pd.DataFrame, str]:
     """The reproduction report (its table and its Markdown, to be written at ``md_path``) from
     the report rule's named inputs (:func:`psn.analysis.report.read_results`; ``figure_<name>``
     the figures it links), the ``report.include`` directories' tables (``included``, from the
     directories ``include``), the mask rounding, and ``plan``: (experiment, dataset) -> (command,
-    hours) for the rows not run (:func:`psn.workflow.estimate.commands`)."""
+    hours) for the rows not run (:func:`psn.workflow.estimate.commands`); ``dst_readings``: the
+    names of ``report.dst_readings``, whose tables are the inputs ``dstreading<i>_<table>``."""
+    from psn.render.dst_readings import TABLES, readings_section
     from psn.render.fanin import heavy_tail_markdown
     from psn.render.static import readings_markdown
 
@@ -164,6 +170,13 @@ def reproduction_report(inputs: Mapping[str, str], md_path: str, *,
     # SET's fan-in: from a run at the paper's size when one is included, else this config's
     fanin = [r.dst_fanin for r in extra] + [res.dst_fanin]
     dynamic = next((md for md in map(heavy_tail_markdown, fanin) if md), "")
+    dst = ""
+    if dst_readings:
+        kinds = {"equilibrium": "dst_equilibrium", "fanin": "dst_fanin", "trajectories": None}
+        dst = readings_section({
+            name: {t: (read_table(inputs[key], kinds[t]) if kinds[t] else pd.read_csv(inputs[key]))
+                   for t in TABLES if (key := f"dstreading{i}_{t}") in inputs}
+            for i, name in enumerate(dst_readings)})
     md = report_markdown(rows, title=title, preamble=preamble, figures=figures, environment=env,
-                         readings=readings, dynamic=dynamic)
+                         readings=readings, dynamic=dynamic, dst_readings=dst)
     return rows, md
