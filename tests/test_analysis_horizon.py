@@ -78,3 +78,14 @@ def test_cli_writes_the_figure_and_the_table(tmp_path):
     assert (out / "horizon.png").read_bytes()[:4] == b"\x89PNG" and (out / "horizon.pdf").stat().st_size > 1000
     with pytest.raises(FileNotFoundError, match="no tables/dst/trajectories.csv"):
         main(["--out", str(out), f"x={tmp_path}"])
+
+
+def test_a_damaged_trajectories_table_is_named(tmp_path):
+    from psn.provenance import ArtifactError
+
+    root = tmp_path / "run" / "tables" / "dst"
+    root.mkdir(parents=True)
+    _traj({("erk", 0): [0.1, 1.9]}).drop(columns="record").to_csv(root / "trajectories.csv", index=False)
+    with pytest.raises(ArtifactError, match=r"trajectories.csv is damaged: no column 'record'"):
+        main(["--out", str(tmp_path / "out"), f"x={tmp_path / 'run'}"])
+    assert not (tmp_path / "out").exists()  # nothing written

@@ -11,8 +11,7 @@ DST_PATH = "{method}/{dataset}/{arch}/e{epochs}/{start}/s{sparsity}"
 
 
 def dst_job(wildcards):
-    key = (f"{wildcards.method}/{wildcards.dataset}/{wildcards.arch}/e{wildcards.epochs}/"
-           f"{wildcards.start}/s{wildcards.sparsity}")
+    key = DST_PATH.format(**dict(wildcards.items()))
     if key not in DST_JOBS:
         raise ValueError(f"no dynamic sparse training group in the config trains {key!r}")
     return DST_JOBS[key]

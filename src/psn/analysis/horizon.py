@@ -13,9 +13,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-CELL = ["method", "dataset", "arch", "epochs", "target_sparsity"]
+from psn.analysis.dst_cells import CELL_KEYS, with_method
+
 MEAN_LAYER = "mean"  # the layer label of the mean over hidden layers
-MEETING_COLUMNS = [*CELL, "layer", "a", "b", "updates", "meets", "met_at_update", "met_at_step",
+MEETING_COLUMNS = [*CELL_KEYS, "layer", "a", "b", "updates", "meets", "met_at_update", "met_at_step",
                    "met_at_epoch", "ccv_at_meeting", "ccv_a_final", "ccv_b_final", "gap_final", "gap_min",
                    "tolerance"]
 
@@ -28,9 +29,10 @@ def gap_series(traj: pd.DataFrame, a: str, b: str) -> pd.DataFrame:
     missing = {a, b} - set(traj["start"])
     if missing:
         raise ValueError(f"trajectories have no start {sorted(missing)} (starts: {sorted(set(traj['start']))})")
+    traj = with_method(traj)  # files from before SET joined are RigL's
     t = traj[traj["start"].isin([a, b])].copy()
     t["layer"] = t["layer"].astype(str)
-    keys = [*CELL, "record", "step", "total_steps"]
+    keys = [*CELL_KEYS, "record", "step", "total_steps"]
     per_layer = t.groupby([*keys, "layer", "start"], sort=False)["fanin_ccv"].mean().unstack("start")
     mean = per_layer.groupby(level=keys, sort=False).mean()
     mean["layer"] = MEAN_LAYER
@@ -43,8 +45,8 @@ def gap_series(traj: pd.DataFrame, a: str, b: str) -> pd.DataFrame:
     both["epoch"] = both["step"] / both["total_steps"] * both["epochs"]
     order = {name: i for i, name in enumerate(sorted(set(both["layer"]) - {MEAN_LAYER}) + [MEAN_LAYER])}
     both["_order"] = both["layer"].map(order)
-    both = both.sort_values([*CELL, "_order", "record"], kind="stable").drop(columns="_order")
-    return both[[*CELL, "layer", "a", "b", "record", "step", "epoch", "ccv_a", "ccv_b", "gap"]].reset_index(drop=True)
+    both = both.sort_values([*CELL_KEYS, "_order", "record"], kind="stable").drop(columns="_order")
+    return both[[*CELL_KEYS, "layer", "a", "b", "record", "step", "epoch", "ccv_a", "ccv_b", "gap"]].reset_index(drop=True)
 
 
 def first_lasting(within: np.ndarray) -> int | None:
@@ -63,12 +65,12 @@ def meetings(traj: pd.DataFrame, a: str, b: str, tolerance: float) -> pd.DataFra
         raise ValueError(f"tolerance must be > 0, not {tolerance!r}")
     series = gap_series(traj, a, b)
     rows = []
-    for key, g in series.groupby([*CELL, "layer"], sort=False):
+    for key, g in series.groupby([*CELL_KEYS, "layer"], sort=False):
         g = g.sort_values("record")
         at = first_lasting((g["gap"] <= tolerance).to_numpy())
         hit = g.iloc[at] if at is not None else None
         last = g.iloc[-1]
-        rows.append({**dict(zip([*CELL, "layer"], key)), "a": a, "b": b, "updates": int(last["record"]),
+        rows.append({**dict(zip([*CELL_KEYS, "layer"], key)), "a": a, "b": b, "updates": int(last["record"]),
                      "meets": at is not None,
                      "met_at_update": int(hit["record"]) if hit is not None else np.nan,
                      "met_at_step": int(hit["step"]) if hit is not None else np.nan,

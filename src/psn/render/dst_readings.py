@@ -15,8 +15,9 @@ from pathlib import Path
 import pandas as pd
 
 from psn.analysis.dst_readings import nearest_reading, readings_rows, statistic_rows
-from psn.render.style import fmt, start_label
+from psn.analysis.report import read_table
 from psn.render.io import to_markdown
+from psn.render.style import fmt, start_label
 
 
 def readings_markdown(rows: pd.DataFrame) -> str:
@@ -78,7 +79,8 @@ def main(argv: list[str] | None = None) -> int:
               " (the first is the default: its statistic is read per layer and per input too)", file=sys.stderr)
         return 2
     named = dict(a.split("=", 1) for a in args)
-    tables = {name: {t: pd.read_csv(p) for t, p in reading_tables(root).items()} for name, root in named.items()}
+    tables = {name: {t: read_table(str(p), f"dst_{t}") for t, p in reading_tables(root).items()}
+              for name, root in named.items()}
     sys.stdout.write(readings_section(tables))
     return 0
 

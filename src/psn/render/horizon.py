@@ -17,7 +17,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from psn.analysis.horizon import CELL, MEAN_LAYER, gap_series, meetings
+from psn.analysis.dst_cells import CELL_KEYS
+from psn.analysis.horizon import MEAN_LAYER, gap_series, meetings
+from psn.analysis.report import read_table
 from psn.render.io import plt, save_figure, to_markdown, write_text
 
 STYLES = ("-", "--", ":", "-.")
@@ -33,15 +35,16 @@ def render_horizon(series: Mapping[str, pd.DataFrame], png: Path | None, pdf: Pa
     per cell (sparsity), a panel per hidden layer and one for their mean."""
     first = next(iter(series.values()))
     layers = list(dict.fromkeys(first["layer"]))
-    cells = list(dict.fromkeys(map(tuple, first[CELL].itertuples(index=False))))
+    cells = list(dict.fromkeys(map(tuple, first[CELL_KEYS].itertuples(index=False))))
+    panels = {name: dict(iter(s.groupby([*CELL_KEYS, "layer"], sort=False))) for name, s in series.items()}
     fig, axes = plt.subplots(len(cells), len(layers), figsize=(4.2 * len(layers), 3.2 * len(cells) + 0.8),
                              squeeze=False)
     for row, cell in zip(axes, cells):
         for ax, layer in zip(row, layers):
-            for (name, s), style in zip(series.items(), STYLES):
-                g = s[(s[CELL].apply(tuple, axis=1) == cell) & (s["layer"] == layer)]
+            for (name, by_panel), style in zip(panels.items(), STYLES):
+                g = by_panel.get((*cell, layer))
                 for side in ("a", "b"):
-                    if not g.empty:
+                    if g is not None:
                         ax.plot(g["epoch"], g[f"ccv_{side}"], style, color=COLOURS[side], lw=1.3,
                                 label=f"{g[side].iloc[0]} ({name})")
             ax.set_title(f"{100 * cell[-1]:.0f}%: {_layer_title(layer)}", fontsize=10)
@@ -83,7 +86,7 @@ def horizon_markdown(meet_by_name: Mapping[str, pd.DataFrame]) -> str:
             "ccv_at_meeting", "ccv_a_final", "ccv_b_final", "gap_final", "gap_min"]
     text = [to_markdown(table[cols])]
     text += [sentence(name, cell) for name, m in meet_by_name.items()
-             for _, cell in m.groupby(CELL, sort=False)]
+             for _, cell in m.groupby(CELL_KEYS, sort=False)]
     return "\n\n".join(text) + "\n"
 
 
@@ -91,7 +94,7 @@ def _trajectories(root: Path) -> pd.DataFrame:
     path = root / "tables" / "dst" / "trajectories.csv"
     if not path.exists():
         raise FileNotFoundError(f"{root}: no tables/dst/trajectories.csv (run its preset's dst target first)")
-    return pd.read_csv(path)
+    return read_table(str(path), "dst_trajectories")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -172,11 +172,9 @@ def reproduction_report(inputs: Mapping[str, str], md_path: str, *,
     dynamic = next((md for md in map(heavy_tail_markdown, fanin) if md), "")
     dst = ""
     if dst_readings:
-        kinds = {"equilibrium": "dst_equilibrium", "fanin": "dst_fanin", "trajectories": None}
-        dst = readings_section({
-            name: {t: (read_table(inputs[key], kinds[t]) if kinds[t] else pd.read_csv(inputs[key]))
-                   for t in TABLES if (key := f"dstreading{i}_{t}") in inputs}
-            for i, name in enumerate(dst_readings)})
+        dst = readings_section({name: {t: read_table(inputs[key], f"dst_{t}") for t in TABLES
+                                       if (key := f"dstreading{i}_{t}") in inputs}
+                                for i, name in enumerate(dst_readings)})
     md = report_markdown(rows, title=title, preamble=preamble, figures=figures, environment=env,
                          readings=readings, dynamic=dynamic, dst_readings=dst)
     return rows, md

@@ -9,12 +9,12 @@ from typing import NamedTuple
 
 import pandas as pd
 
+from psn.analysis.dst_cells import CELL_KEYS
 from psn.analysis.report.core import Results
 from psn.provenance import ArtifactError
 
 # What the report needs of each table it reads: its columns, which of them must be numbers, and
 # the columns that name one row (one model per (run, seed); a duplicate would count twice)
-_CELL = ("method", "dataset", "arch", "epochs", "target_sparsity")
 TABLE_NEEDS: dict[str, dict[str, tuple[str, ...]]] = {
     "models": dict(columns=("run", "dataset", "arch", "epochs", "condition", "profile", "spread", "target_sparsity",
                             "seed", "final_acc", "best_acc", "diverged"),
@@ -25,12 +25,15 @@ TABLE_NEEDS: dict[str, dict[str, tuple[str, ...]]] = {
                        numbers=("epochs", "target_sparsity", "seed", "final_acc"), key=("run", "seed")),
     "dst_curves": dict(columns=("dataset", "arch", "epochs", "target_sparsity", "start", "seed", "epoch", "test_acc"),
                        numbers=("epochs", "target_sparsity", "seed", "epoch", "test_acc"),
-                       key=(*_CELL, "start", "seed", "epoch")),
+                       key=(*CELL_KEYS, "start", "seed", "epoch")),
     "dst_equilibrium": dict(columns=("dataset", "arch", "epochs", "target_sparsity", "starts", "ccv_mean", "converged"),
-                            numbers=("epochs", "target_sparsity", "ccv_mean"), key=_CELL),
+                            numbers=("epochs", "target_sparsity", "ccv_mean"), key=tuple(CELL_KEYS)),
     "dst_fanin": dict(columns=("dataset", "arch", "epochs", "target_sparsity", "start", "seed", "when", "layer", "ccv"),
                       numbers=("epochs", "target_sparsity", "seed", "layer", "ccv"),
-                      key=(*_CELL, "start", "seed", "when", "layer")),
+                      key=(*CELL_KEYS, "start", "seed", "when", "layer")),
+    "dst_trajectories": dict(columns=("dataset", "arch", "epochs", "target_sparsity", "start", "seed", "record", "layer"),
+                             numbers=("epochs", "target_sparsity", "seed", "record", "layer"),
+                             key=(*CELL_KEYS, "start", "seed", "record", "layer")),
     "table3": dict(columns=("f_min",), numbers=("f_min",), key=("f_min",)),
     "mask_published": dict(columns=("quantity", "ours_ceil", "ours_floor"), numbers=(), key=("quantity",)),
 }
